@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RpkiConfig(AppConfig):
+    name = "rpki"
+    verbose_name = "RPKI and routing"
