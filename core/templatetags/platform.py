@@ -1,0 +1,19 @@
+from django import template
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url_name, label):
+    """Render a navigation link, or nothing when `url_name` is not installed."""
+    try:
+        url = reverse(url_name)
+    except NoReverseMatch:
+        return ""
+    request = context.get("request")
+    current = request is not None and request.path.startswith(url) and url != "/"
+    return format_html(
+        '<a href="{}"{}>{}</a>', url, format_html(' aria-current="page"') if current else "", label
+    )
