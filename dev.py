@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
+# The unprivileged account that runs the embedded PostgreSQL when dev.py runs as root.
+POSTGRES_SYSTEM_USER = "ipv4lease-pg"
 VENV = ROOT / ".venv"
 VAR = ROOT / "var"
 VENV_PYTHON = VENV / "bin" / "python"
@@ -105,15 +107,52 @@ class EmbeddedPostgres:
         self.data = VAR / "postgres"
         self.sockets = VAR / "run"
         self.port = None
+        self.system_user = None
 
     def _pg(self, tool, *args, **kwargs):
+        if self.system_user:
+            kwargs.setdefault("user", self.system_user)
+            kwargs.setdefault("group", self.system_user)
         return subprocess.run([str(self.bin / tool), *args], **kwargs)
+
+    def _prepare_system_user(self):
+        """PostgreSQL refuses to run as root, so as root the cluster runs as its own user."""
+        self.system_user = None
+        if os.geteuid() != 0:
+            return
+        import pwd
+
+        self.system_user = POSTGRES_SYSTEM_USER
+        try:
+            pwd.getpwnam(self.system_user)
+        except KeyError:
+            subprocess.run(
+                ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                 self.system_user],
+                check=True,
+            )
+        entry = pwd.getpwnam(self.system_user)
+        for directory in (self.data, self.sockets):
+            directory.mkdir(parents=True, exist_ok=True)
+            os.chown(directory, entry.pw_uid, entry.pw_gid)
+        if self.data.exists():
+            for path in self.data.rglob("*"):
+                os.chown(path, entry.pw_uid, entry.pw_gid, follow_symlinks=False)
+        log_file = VAR / "postgres.log"
+        log_file.touch()
+        os.chown(log_file, entry.pw_uid, entry.pw_gid)
+        # The server user must be able to reach the binaries and var/.
+        for folder in [*self.bin.parents, *VAR.parents, VAR]:
+            mode = folder.stat().st_mode
+            if mode & 0o005 != 0o005:
+                folder.chmod(mode | 0o005)
 
     def start(self):
         self.sockets.mkdir(parents=True, exist_ok=True)
+        self.data.mkdir(parents=True, exist_ok=True)
+        self._prepare_system_user()
         if not (self.data / "PG_VERSION").exists():
             log("initialising PostgreSQL in var/postgres")
-            self.data.mkdir(parents=True, exist_ok=True)
             self._pg(
                 "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
                 "-E", "UTF8", "--locale=C", check=True, stdout=subprocess.DEVNULL,
