@@ -115,6 +115,10 @@ class BulkResolver:
     def resolve(self, questions):
         """Resolve (key, name, qtype) tuples; return Results in completion order.
 
+        A tuple may carry a fourth item, the question section already in wire
+        form (see `wire.reverse_question`); `name` must then be lowercase
+        without the final dot.
+
         Runs its own event loop (uvloop when installed), so call it from
         synchronous code such as a Celery task.
         """
@@ -195,10 +199,14 @@ class _Run:
         if self.source_done:
             return None
         try:
-            key, name, qtype = next(self.source)
+            item = next(self.source)
         except StopIteration:
             self.source_done = True
             return None
+        if len(item) == 4:
+            key, name, qtype, question = item
+            return _Query(key, name, name, qtype, question)
+        key, name, qtype = item
         try:
             question = wire.encode_question(name, qtype)
         except wire.WireError as exc:

@@ -14,6 +14,7 @@ class ScanRun(models.Model):
         DNSBL = "dnsbl", "DNSBL check"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
+    server = models.CharField(max_length=64, help_text="The DNS server asked, host:port.")
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
     address_count = models.PositiveBigIntegerField(default=0)
