@@ -6,7 +6,7 @@ from django.db.models import Q
 from accounts.access import organizations_for
 from leases.models import Lease
 
-from .models import BlocklistListing, PtrAssignment, PtrChange, PtrFlag
+from .models import BlocklistListing, PtrAssignment, PtrChange, PtrFlag, PtrRecord
 
 
 def ptr_churn_flags_for(organization, since):

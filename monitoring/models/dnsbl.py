@@ -96,6 +96,10 @@ class BlocklistListing(models.Model):
     def address(self):
         return ipaddress.IPv4Address(self.ip)
 
+    @property
+    def address_text(self):
+        return str(self.address)
+
     def __str__(self):
         return f"{self.address} on {self.zone}"
 

@@ -9,6 +9,10 @@ class AddressMixin:
     def address(self):
         return ipaddress.IPv4Address(self.ip)
 
+    @property
+    def address_text(self):
+        return str(self.address)
+
 
 class PtrRecord(AddressMixin, models.Model):
     """The PTR name a scan last saw for a leased address.
