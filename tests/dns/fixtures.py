@@ -30,3 +30,26 @@ def programmable_server():
     server = servers.ProgrammableServer()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def make_lease(db, holder, make_listing):
+    """Rent `prefix` out of a listed block to `lessee`; returns the active lease."""
+    from leases import services
+    from leases.choices import Term
+
+    listings = {}
+
+    def make(lessee, prefix, *, block="192.0.2.0/24"):
+        import ipaddress
+
+        network = ipaddress.IPv4Network(prefix)
+        if block not in listings:
+            listings[block] = make_listing(holder, block, max_prefix_length=29)
+        listing = listings[block]
+        lease = services.rent(listing=listing, lessee=lessee, prefix_length=network.prefixlen,
+                              term=Term.MONTHLY)
+        assert lease.prefix == network, f"expected {network}, got {lease.prefix}; rent in order"
+        return lease
+
+    return make

@@ -146,7 +146,8 @@ class ProgrammableServer:
     """A UDP and TCP DNS server whose reply to each name is set by the test.
 
     `behaviours` maps a lowercase name without the final dot to one of:
-    ("servfail",), ("refused",), ("drop",) (never answer), ("truncate",
+    ("servfail",), ("refused",), ("drop",) (never answer), ("mismatch",)
+    (a reply with the query's id but another question), ("truncate",
     rtype, values) (TC over UDP, full answer over TCP), ("answer", rtype,
     values), ("nodata",). Other names get NXDOMAIN. `seen` counts queries per
     (name, transport).
@@ -201,6 +202,13 @@ class ProgrammableServer:
         action = behaviour[0]
         if action == "drop":
             return None
+        if action == "mismatch":
+            # Same id, different question: a spoofed or stray reply the client must ignore.
+            other = dns.message.make_query("mismatch.invalid", question.rdtype)
+            other.id = query.id
+            response = dns.message.make_response(other)
+            response.answer.append(dns.rrset.from_text(other.question[0].name, 300, "IN", "A", "192.0.2.66"))
+            return response.to_wire()
         response = dns.message.make_response(query)
         response.flags |= dns.flags.AA
         if action == "servfail":
