@@ -40,12 +40,13 @@ def make_lease(db, holder, make_listing):
 
     listings = {}
 
-    def make(lessee, prefix, *, block="192.0.2.0/24"):
+    def make(lessee, prefix, *, block=None):
         import ipaddress
 
         network = ipaddress.IPv4Network(prefix)
+        block = block or prefix
         if block not in listings:
-            listings[block] = make_listing(holder, block, max_prefix_length=29)
+            listings[block] = make_listing(holder, block, max_prefix_length=24)
         listing = listings[block]
         lease = services.rent(listing=listing, lessee=lessee, prefix_length=network.prefixlen,
                               term=Term.MONTHLY)
