@@ -70,7 +70,9 @@ def looks_random(hostname, address=None):
     label = hostname.lower().split(".", 1)[0]
     if address is not None:
         octets = str(address).split(".")
-        if all(octet in label for octet in octets[2:]):
+        spelled = [separator.join(octets[2:]) for separator in "-_x"]
+        spelled.append("".join(f"{int(octet):03d}" for octet in octets))
+        if any(form in label for form in spelled):
             return False
     letters = [c for c in label if c.isalpha()]
     if len(label) < 8 or len(letters) < 5:
