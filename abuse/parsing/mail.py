@@ -229,7 +229,9 @@ def _parse_attachments(message, reporter):
             return result
         if content_type in ("text/csv", "application/zip") or filename.endswith((".csv", ".zip")):
             return csvfeed.parse_feed(payload, feed_name=filename or feed_name, fallback_time=fallback_time)
-        if content_type == "text/plain":
+        # A multipart part whose boundary never appears stays unsplit text,
+        # so the complaint in it can still be read.
+        if content_type == "text/plain" or content_type.startswith("multipart/"):
             texts.append(payload.decode(part.get_content_charset() or "utf-8", errors="replace"))
     if not texts:
         raise ParseError("The message has no text part, JSON report or CSV feed to read events from.")
