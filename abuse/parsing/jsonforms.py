@@ -119,6 +119,5 @@ def parse_monitor(raw):
     """Parse a signal of the platform's own monitors, stored by record_monitor_event."""
     document = load_json(raw)
     event = simple_event(document)
-    event.type = str(document.get("source", ""))[:64]
     event.reporter = "platform monitor"
     return ParseResult("monitor", [event])
