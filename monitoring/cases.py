@@ -2,26 +2,20 @@
 
 import logging
 
+from abuse.intake import record_monitor_event
+
 logger = logging.getLogger(__name__)
 
-SOURCE = "monitoring"
 
-
-def raise_case(*, category, ip, occurred_at, description, evidence=None):
+def raise_case(*, source, category, ip, occurred_at, description, evidence=None):
     """Record a monitoring event with the abuse desk, which opens or extends a case.
 
-    `category` is "blocklist" or "ptr_churn". Returns what the intake
-    returns, or None when the abuse desk's intake is not installed.
+    `source` names the monitor ("dnsbl" or "ptr-churn"), `category` is
+    "blocklist" or "ptr_churn" (abuse.choices.Category). Returns the stored
+    abuse report.
     """
-    try:
-        from abuse.intake import record_monitor_event
-    except ImportError:
-        # TODO: drop this branch once abuse.intake is on this branch; until then no case is opened.
-        logger.warning("abuse.intake is not installed; no %s case raised for %s: %s",
-                       category, ip, description)
-        return None
     logger.info("Raising %s case for %s: %s", category, ip, description)
     return record_monitor_event(
-        source=SOURCE, category=category, ip=str(ip), occurred_at=occurred_at,
+        source=source, category=category, ip=str(ip), occurred_at=occurred_at,
         description=description, evidence=evidence,
     )

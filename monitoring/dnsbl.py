@@ -209,7 +209,7 @@ def raise_listing_case(listing):
     if listing.reason:
         description += f" Reason given: {listing.reason}"
     cases.raise_case(
-        category="blocklist", ip=listing.address, occurred_at=listing.listed_at,
+        source="dnsbl", category="blocklist", ip=listing.address, occurred_at=listing.listed_at,
         description=description,
         evidence={"listing": listing.pk, "zone": listing.zone.name, "codes": listing.codes,
                   "reason": listing.reason},

@@ -36,7 +36,7 @@ def open_flag(*, kind, lessee_id, lease=None, observed, threshold, detail, examp
                                    resolved_at__isnull=True), False
     logger.info("Opened PTR flag %s (%s) for lessee %s lease %s", flag.pk, kind, lessee_id, lease_id)
     transaction.on_commit(lambda: cases.raise_case(
-        category="ptr_churn", ip=ipaddress.IPv4Address(ip), occurred_at=now,
+        source="ptr-churn", category="ptr_churn", ip=ipaddress.IPv4Address(ip), occurred_at=now,
         description=detail, evidence={"flag": flag.pk, "kind": kind, "examples": examples},
     ))
     return flag, True

@@ -1,8 +1,8 @@
 """Read-only queries over monitoring data, for this app and for others (KYC, marketplace)."""
 
-from django.apps import apps
 from django.db.models import Q
 
+from abuse.models import Case
 from accounts.access import organizations_for
 from leases.models import Lease
 
@@ -60,8 +60,8 @@ def block_reputation(block):
     """Return the public reputation history of a block across all its past leases.
 
     A dict with `listings` (listed and delisted, newest first, information-only
-    entries excluded), `churn_flags`, `abuse_cases` (when the abuse app's
-    models are installed, else None), and a `summary` of counts.
+    entries excluded), `churn_flags`, `abuse_cases` (cases opened on any
+    lease of the block), and a `summary` of counts.
     """
     first, last = _range(block.prefix)
     listings = list(
@@ -84,13 +84,10 @@ def block_reputation(block):
             "open_listings": sum(listing.delisted_at is None for listing in listings),
             "delistings": sum(listing.delisted_at is not None for listing in listings),
             "churn_flags": len(churn_flags),
-            "abuse_cases": None if abuse_cases is None else len(abuse_cases),
+            "abuse_cases": len(abuse_cases),
         },
     }
 
 
 def _abuse_cases(lease_ids):
-    # TODO: query the abuse desk's cases by lease once its models have landed on this branch.
-    if not apps.is_installed("abuse") or not lease_ids:
-        return None
-    return None
+    return list(Case.objects.filter(lease_id__in=lease_ids).order_by("-opened_at")[:100])
