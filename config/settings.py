@@ -278,6 +278,9 @@ MONITORING_ZONE_NAMESERVERS = env.list(
     "MONITORING_ZONE_NAMESERVERS", default=["ns1.localhost.", "ns2.localhost."]
 )
 MONITORING_ZONE_CONTACT = env.str("MONITORING_ZONE_CONTACT", default="hostmaster.localhost.")
+# Whether a finished PTR scan queues pattern checks (with FCrDNS lookups)
+# for each lessee whose PTRs changed; off, they run only when queued by hand.
+MONITORING_PATTERNS_AFTER_SCAN = env.bool("MONITORING_PATTERNS_AFTER_SCAN", default=True)
 # Hours between periodic runs.
 MONITORING_PTR_SCAN_HOURS = env.int("MONITORING_PTR_SCAN_HOURS", default=6)
 MONITORING_DNSBL_CHECK_HOURS = env.int("MONITORING_DNSBL_CHECK_HOURS", default=12)

@@ -43,8 +43,12 @@ def claim_chunk(chunk_id):
 
     Call inside a transaction; the row lock is held until it commits.
     """
+    # TODO: a chunk whose worker died stays queued and its run never finishes;
+    # requeue chunks still queued long after their run started.
+    # of=("self",): lock only the chunk row. Without it the join would lock
+    # the shared run row too, and every other chunk's claim would skip.
     return (
-        ScanChunk.objects.select_for_update(skip_locked=True)
+        ScanChunk.objects.select_for_update(skip_locked=True, of=("self",))
         .select_related("run")
         .filter(pk=chunk_id, state=ScanChunk.State.QUEUED)
         .first()

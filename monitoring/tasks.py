@@ -83,7 +83,7 @@ def detect_ptr_findings_task(run_id=None):
     """Run churn detection, then pattern checks for each lessee whose PTRs changed in the run."""
     churn.detect_churn()
     lessee_ids = []
-    if run_id is not None:
+    if run_id is not None and settings.MONITORING_PATTERNS_AFTER_SCAN:
         lessee_ids = list(
             PtrChange.objects.filter(scan_run_id=run_id, lessee__isnull=False)
             .values_list("lessee_id", flat=True).distinct()

@@ -133,3 +133,33 @@ def test_scan_run_through_worker(celery_worker, lessee, make_lease, nsd_server):
     assert run.chunks_done == run.chunks_total == 1
     assert ScanChunk.objects.get(run=run).state == ScanChunk.State.DONE
     assert PtrRecord.objects.filter(lease__lessee=lessee).count() == 15
+
+
+def test_chunks_of_one_run_claimed_concurrently(transactional_db, lessee, make_lease):
+    import threading
+
+    from django.db import connection, transaction
+
+    make_lease(lessee, "192.0.2.0/24")
+    make_lease(lessee, "198.51.100.0/24")
+    _, chunks = runs.create_run(ScanRun.Kind.PTR, "127.0.0.1:53", chunk_addresses=256)
+    claimed = {}
+    first_locked = threading.Event()
+    release = threading.Event()
+
+    def hold_first():
+        with transaction.atomic():
+            claimed["first"] = runs.claim_chunk(chunks[0].pk)
+            first_locked.set()
+            release.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=hold_first)
+    thread.start()
+    first_locked.wait(10)
+    with transaction.atomic():
+        claimed["second"] = runs.claim_chunk(chunks[1].pk)
+    release.set()
+    thread.join()
+    assert claimed["first"].pk == chunks[0].pk
+    assert claimed["second"].pk == chunks[1].pk
