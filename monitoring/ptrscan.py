@@ -4,7 +4,7 @@ import logging
 from collections import Counter
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from leases.models import Lease
@@ -58,7 +58,7 @@ def persist_results(ranges, results, *, scan_run=None, now=None):
     counts = Counter(result.outcome.value for result in results.values())
     lessees = dict(Lease.objects.filter(pk__in={lease_id for _, _, lease_id in ranges})
                    .values_list("pk", "lessee_id"))
-    upserts, deletions, changes = [], [], []
+    inserts, updates, deletions, changes = [], [], [], []
     if not ranges:
         return dict(counts)
     # One range query for the whole chunk: the chunk's leases are close together.
@@ -80,25 +80,41 @@ def persist_results(ranges, results, *, scan_run=None, now=None):
                 continue
             if new == old:
                 continue
-            if new:
-                upserts.append(PtrRecord(ip=ip, hostname=new, lease_id=lease_id, changed_at=now))
-            else:
+            if not new:
                 deletions.append(ip)
-            changes.append(PtrChange(
-                ip=ip, lease_id=lease_id, lessee_id=lessees.get(lease_id), old_hostname=old,
-                new_hostname=new, changed_at=now, source=PtrChange.Source.SCAN, scan_run=scan_run,
-            ))
+            elif old:
+                updates.append(PtrRecord(ip=ip, hostname=new, lease_id=lease_id, changed_at=now))
+            else:
+                inserts.append((ip, new, lease_id, now))
+            changes.append((ip, lease_id, lessees.get(lease_id), old, new, now,
+                            PtrChange.Source.SCAN, scan_run.pk if scan_run else None))
     with transaction.atomic():
-        for start in range(0, len(upserts), WRITE_BATCH):
+        # COPY: a first scan of a /16 inserts 65,536 records and as many
+        # changes, several times faster than INSERT batches.
+        copy_rows(PtrRecord, ["ip", "hostname", "lease_id", "changed_at"], inserts)
+        for start in range(0, len(updates), WRITE_BATCH):
             PtrRecord.objects.bulk_create(
-                upserts[start:start + WRITE_BATCH], update_conflicts=True, unique_fields=["ip"],
+                updates[start:start + WRITE_BATCH], update_conflicts=True, unique_fields=["ip"],
                 update_fields=["hostname", "lease", "changed_at"],
             )
         for start in range(0, len(deletions), WRITE_BATCH):
             PtrRecord.objects.filter(ip__in=deletions[start:start + WRITE_BATCH]).delete()
-        PtrChange.objects.bulk_create(changes, batch_size=WRITE_BATCH)
+        copy_rows(PtrChange, ["ip", "lease_id", "lessee_id", "old_hostname", "new_hostname",
+                              "changed_at", "source", "scan_run_id"], changes)
     counts["changed"] = len(changes)
     return dict(counts)
+
+
+def copy_rows(model, columns, rows):
+    """Insert rows (tuples in `columns` order) with PostgreSQL COPY."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    column_list = ", ".join(connection.ops.quote_name(column) for column in columns)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
 
 def scan_chunk(chunk, *, now=None):

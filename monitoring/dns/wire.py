@@ -77,14 +77,19 @@ def reverse_name(address):
     )
 
 
+# Wire-format labels "0" to "255", for building reverse names without encoding.
+_OCTET_LABELS = tuple(bytes((len(str(n)),)) + str(n).encode() for n in range(256))
+_REVERSE_SUFFIX = b"\x07in-addr\x04arpa\x00"
+
+
 def reverse_question(value, qtype=TYPE_PTR):
     """Return the question section for the reverse name of an integer IPv4 address.
 
     This is the hot path of building a scan, so it skips `encode_name`.
     """
-    labels = (str(value & 255), str((value >> 8) & 255), str((value >> 16) & 255), str(value >> 24))
-    parts = [bytes((len(label),)) + label.encode() for label in labels]
-    return b"".join(parts) + b"\x07in-addr\x04arpa\x00" + struct.pack(">HH", qtype, CLASS_IN)
+    labels = _OCTET_LABELS
+    return (labels[value & 255] + labels[(value >> 8) & 255] + labels[(value >> 16) & 255]
+            + labels[value >> 24] + _REVERSE_SUFFIX + struct.pack(">HH", qtype, CLASS_IN))
 
 
 def read_name(data, offset):
