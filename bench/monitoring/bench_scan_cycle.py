@@ -73,6 +73,10 @@ def seed_leases(prefix):
     from marketplace.models import IPBlock, Listing
     from monitoring.models import PtrChange, PtrFlag, PtrRecord, ScanRun
 
+    from abuse.models import Case
+
+    # Churn detection after a first cycle opens cases on the benchmark leases.
+    Case.objects.filter(lease__prefix__net_contained_or_equal=prefix).delete()
     PtrRecord.objects.all().delete()
     PtrChange.objects.all().delete()
     PtrFlag.objects.all().delete()
