@@ -14,8 +14,8 @@ logger = logging.getLogger(__name__)
 def open_flag(*, kind, lessee_id, lease=None, observed, threshold, detail, examples, now, ip):
     """Open a flag unless one of this kind is already open for the subject; return (flag, created).
 
-    A new flag raises a PTR-churn case for `ip` (an address the flag is about)
-    so the abuse desk sees it; an open flag is updated with the latest counts.
+    A new flag raises a PTR-churn case for `ip` (an address the flag is
+    about) with the abuse desk. An open flag is updated with the latest counts.
     """
     lease_id = lease.pk if lease is not None else None
     existing = PtrFlag.objects.filter(kind=kind, lessee_id=lessee_id, lease_id=lease_id,

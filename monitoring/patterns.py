@@ -1,6 +1,6 @@
 """PTR name patterns that spammers use, checked over a lessee's current PTRs.
 
-Each check returns a finding that says what it saw, or None:
+Each check returns a finding that describes what it saw, or None:
 - mail-server-like names (mail1, smtp-03, mx ...) across many addresses;
 - many registered domains within one /24 (snowshoe spam spreads its sending
   over many domains and addresses to stay under per-sender limits);
@@ -61,7 +61,7 @@ def is_mail_like(hostname):
 
 
 def looks_random(hostname, address=None):
-    """Whether the first label looks generated: long, high-entropy, few vowels or mixed digits.
+    """Return whether the first label looks generated: long, high-entropy, few vowels or mixed digits.
 
     Names that spell out the address (100-64-0-1.example.net) are the usual
     ISP style, not random. This is a heuristic: expect some false positives
@@ -172,7 +172,7 @@ def _examples(matches):
 def check_lessee(lessee_id, *, resolver_server=None, now=None):
     """Run every pattern check over the lessee's current PTRs; open or resolve flags.
 
-    Returns the findings. The FCrDNS check asks `resolver_server` (default
+    Returns the findings. The FCrDNS check queries `resolver_server` (default
     DNS_RESOLVER, the operator's recursive resolver).
     """
     now = now or timezone.now()

@@ -6,11 +6,11 @@ Run from the repository root (PostgreSQL and Redis must be up):
     REDIS_URL=redis://127.0.0.1:6379/3 \\
     /work/venv/bin/python -m bench.monitoring.bench_scan_cycle [--prefix 100.64.0.0/10]
 
-It serves one reverse zone per /16 of the prefix from NSD on loopback (rate
-limiting off), leases the prefix out as /16 leases in the benchmark database
-(its monitoring tables are emptied first), starts a real Celery worker with
-two processes and times `start_ptr_scan_task` from queueing until the scan
-run is marked finished. The first cycle writes every PTR (all are new); the
+It serves one reverse zone per /16 of the prefix from NSD on loopback, with
+rate limiting off. It leases the prefix out as /16 leases in the benchmark
+database, after emptying its monitoring tables. A real Celery worker with two
+processes runs the scan, and the time is taken from queueing
+`start_ptr_scan_task` until the scan run is marked finished. The first cycle writes every PTR (all are new); the
 second finds no changes, which is the steady state.
 """
 
