@@ -105,3 +105,16 @@ def test_import_command_reads_file(db, tmp_path):
     path.write_text(JSON_LINES)
     call_command("import_drop", str(path))
     assert DropEntry.objects.count() == 2
+
+
+def test_demo_seed_is_idempotent(db):
+    import io
+
+    from monitoring import demo
+    from monitoring.models import DnsblZone
+
+    demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    zone = DnsblZone.objects.get()
+    assert zone.is_enabled is False
+    assert zone.return_codes.count() == 13

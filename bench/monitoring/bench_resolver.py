@@ -11,6 +11,7 @@ rates and their ratio. Needs the nsd and dnsperf OS packages.
 """
 
 import argparse
+import os
 import ipaddress
 import platform
 import re
@@ -98,7 +99,8 @@ def main():
                                                    args.dnsperf_threads, args.dnsperf_clients,
                                                    args.dnsperf_outstanding)
                 our_rate, answers = run_resolver(server.port, NETWORK, args.max_in_flight, args.sockets)
-                print(f"round {round_number}: dnsperf {peer_rate:,.0f} q/s ({completed} completed), "
+                load = os.getloadavg()[0]
+                print(f"round {round_number} (load average {load:.1f}): dnsperf {peer_rate:,.0f} q/s ({completed} completed), "
                       f"BulkResolver {our_rate:,.0f} q/s ({answers} answers), "
                       f"ratio {our_rate / peer_rate:.2f}")
         finally:

@@ -51,7 +51,9 @@ _RCODE_OUTCOMES = {
 }
 
 
-@dataclass(slots=True, frozen=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__,
+# which is measurably slower when a scan creates one Result per address.
+@dataclass(slots=True)
 class Result:
     """The outcome of one lookup.
 
