@@ -98,15 +98,16 @@ def read_name(data, offset):
     end = None
     jumps = 0
     length_total = 0
+    size = len(data)
     while True:
-        if offset >= len(data):
+        if offset >= size:
             raise WireError("name runs past the end of the message")
         length = data[offset]
         if length == 0:
             offset += 1
             break
-        if length & 0xC0 == 0xC0:
-            if offset + 1 >= len(data):
+        if length >= 0xC0:
+            if offset + 1 >= size:
                 raise WireError("truncated compression pointer")
             if end is None:
                 end = offset + 2
@@ -117,15 +118,17 @@ def read_name(data, offset):
             continue
         if length & 0xC0:
             raise WireError(f"unsupported label type 0x{length:02x}")
-        label = data[offset + 1:offset + 1 + length]
-        if len(label) != length:
+        offset += 1
+        if offset + length > size:
             raise WireError("label runs past the end of the message")
         length_total += length + 1
         if length_total > 255:
             raise WireError("name longer than 255 octets")
-        labels.append(label.decode("ascii", "backslashreplace").lower())
-        offset += 1 + length
-    return ".".join(labels), (end if end is not None else offset)
+        labels.append(data[offset:offset + length])
+        offset += length
+    # Join the raw labels and decode once: cheaper than decoding each label.
+    name = b".".join(labels).decode("ascii", "backslashreplace").lower()
+    return name, (end if end is not None else offset)
 
 
 def parse_reply(data, question_length):
