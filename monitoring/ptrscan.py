@@ -61,17 +61,18 @@ def persist_results(ranges, results, *, scan_run=None, now=None):
     inserts, updates, deletions, changes = [], [], [], []
     if not ranges:
         return dict(counts)
-    # One range query for the whole chunk: the chunk's leases are close together.
-    stored = dict(
-        PtrRecord.objects.filter(ip__gte=min(r[0] for r in ranges), ip__lte=max(r[1] for r in ranges))
-        .values_list("ip", "hostname")
-    )
+    # One range query for the whole chunk: its leases are consecutive in address
+    # order, so the span contains no other live lease's records.
+    rows = PtrRecord.objects.filter(
+        ip__gte=min(r[0] for r in ranges), ip__lte=max(r[1] for r in ranges)
+    ).values_list("ip", "hostname", "lease_id")
+    stored = {ip: (hostname, stored_lease_id) for ip, hostname, stored_lease_id in rows}
     for first, last, lease_id in ranges:
         for ip in range(first, last + 1):
             result = results.get(ip)
             if result is None:
                 continue
-            old = stored.get(ip, "")
+            old, old_lease_id = stored.get(ip, ("", None))
             if result.outcome == Outcome.ANSWER:
                 new = min(result.values)[:255]
             elif result.outcome in (Outcome.NXDOMAIN, Outcome.NODATA):
@@ -79,6 +80,9 @@ def persist_results(ranges, results, *, scan_run=None, now=None):
             else:
                 continue
             if new == old:
+                if new and old_lease_id != lease_id:
+                    # Same name under a new lease: move the record, no change event.
+                    updates.append(PtrRecord(ip=ip, hostname=new, lease_id=lease_id, changed_at=now))
                 continue
             if not new:
                 deletions.append(ip)

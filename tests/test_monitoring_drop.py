@@ -118,3 +118,21 @@ def test_demo_seed_is_idempotent(db):
     zone = DnsblZone.objects.get()
     assert zone.is_enabled is False
     assert zone.return_codes.count() == 13
+
+
+def test_admin_upload_imports_file(client, make_user):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = make_user(is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    upload = SimpleUploadedFile("drop.txt", LEGACY.encode(), content_type="text/plain")
+    response = client.post("/admin/monitoring/dropimport/upload/", {"file": upload})
+    assert response.status_code == 302
+    assert DropEntry.objects.count() == 2
+
+
+def test_admin_upload_refused_to_non_staff(client, make_user):
+    client.force_login(make_user())
+    response = client.get("/admin/monitoring/dropimport/upload/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]

@@ -163,3 +163,14 @@ def test_chunks_of_one_run_claimed_concurrently(transactional_db, lessee, make_l
     thread.join()
     assert claimed["first"].pk == chunks[0].pk
     assert claimed["second"].pk == chunks[1].pk
+
+
+def test_same_name_under_new_lease_moves_record(lessee, make_lease, nsd_server):
+    lease = make_lease(lessee, "192.0.2.0/24")
+    resolver = BulkResolver(nsd_server.address, timeout=0.5)
+    scan_ranges(_range(lease), resolver)
+    PtrRecord.objects.update(lease=None)
+    counts = scan_ranges(_range(lease), resolver)
+    assert counts["changed"] == 0
+    assert PtrRecord.objects.filter(lease=lease).count() == 15
+    assert PtrChange.objects.count() == 15
