@@ -1,0 +1,27 @@
+import django_filters
+
+from ..models import Lease
+
+
+class LeaseFilter(django_filters.FilterSet):
+    prefix = django_filters.CharFilter(
+        method="filter_prefix",
+        help_text="An address or prefix; returns leases whose prefix contains it or lies inside it.",
+    )
+
+    class Meta:
+        model = Lease
+        fields = ["state", "term", "lessee", "listing", "auto_renew"]
+
+    def filter_prefix(self, queryset, name, value):
+        from django.db.models import Q
+
+        from core.admin import parse_search_network
+
+        network = parse_search_network(value)
+        if network is None:
+            return queryset.none()
+        condition = Q(prefix__net_contains_or_equal=network)
+        if "/" in value:
+            condition |= Q(prefix__net_contained_or_equal=network)
+        return queryset.filter(condition)

@@ -1,0 +1,52 @@
+"""Listing search filters, shared by the web search page and the API."""
+
+import django_filters
+from django.db.models import F, Q
+
+from leases.choices import Term
+from leases.selectors import MaskLength
+
+from .choices import RIR, Terms
+from .models import Listing
+
+PREFIX_SIZE_CHOICES = [(length, f"/{length}") for length in range(8, 25)]
+
+
+class ListingFilter(django_filters.FilterSet):
+    prefix_size = django_filters.TypedChoiceFilter(
+        choices=PREFIX_SIZE_CHOICES,
+        coerce=int,
+        method="filter_prefix_size",
+        label="Prefix size",
+        help_text="Only listings from which a prefix of this length can be rented, for example 24.",
+    )
+    rir = django_filters.ChoiceFilter(field_name="block__rir", choices=RIR.choices, label="RIR")
+    country = django_filters.CharFilter(
+        field_name="block__country", lookup_expr="iexact", label="Country",
+        help_text="ISO 3166-1 alpha-2 code of the block, for example NL.",
+    )
+    min_price = django_filters.NumberFilter(
+        field_name="price_per_ip_month", lookup_expr="gte", label="Minimum price per IP per month"
+    )
+    max_price = django_filters.NumberFilter(
+        field_name="price_per_ip_month", lookup_expr="lte", label="Maximum price per IP per month"
+    )
+    term = django_filters.ChoiceFilter(
+        choices=Term.choices, method="filter_term", label="Term",
+        help_text="Only listings whose holder accepts this term.",
+    )
+
+    class Meta:
+        model = Listing
+        fields = ["prefix_size", "rir", "country", "min_price", "max_price", "term"]
+
+    def filter_prefix_size(self, queryset, name, value):
+        # A listing offers /n when its block is /n, or when it may be split
+        # and its longest rentable prefix is at least /n.
+        queryset = queryset.annotate(block_length=MaskLength(F("block__prefix")))
+        return queryset.filter(block_length__lte=value).filter(
+            Q(block_length=value) | Q(allow_split=True, max_prefix_length__gte=value)
+        )
+
+    def filter_term(self, queryset, name, value):
+        return queryset.filter(terms__in=[value, Terms.BOTH])
