@@ -5,6 +5,8 @@ from .models import Organization
 
 
 class OrganizationForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+
     class Meta:
         model = Organization
         fields = ["name", "country", "website", "abuse_email"]

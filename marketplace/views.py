@@ -118,7 +118,8 @@ def block_detail(request, pk):
     listing = Listing.objects.filter(block=block).first()
     leases = Lease.objects.filter(block=block).select_related("lessee").order_by("-created_at")
     context = {
-        "block": block,
+        # Not "block": inside a template block that name is {{ block.super }}.
+        "ip_block": block,
         "listing": listing,
         "leases": leases[:200],
         "can_manage": can_manage(request.user, request.organization),
@@ -136,7 +137,7 @@ def listing_edit(request, pk):
         form.save()
         messages.success(request, f"Saved the listing of {block.prefix}.")
         return redirect("marketplace:block-detail", pk=block.pk)
-    return render(request, "marketplace/listing_form.html", {"form": form, "block": block})
+    return render(request, "marketplace/listing_form.html", {"form": form, "ip_block": block})
 
 
 @organization_required(manage=True)

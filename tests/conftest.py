@@ -162,3 +162,12 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 @pytest.fixture
 def celery_worker(celery_worker_process, transactional_db):
     return celery_worker_process
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Serve static files from their source folders, so tests need no collectstatic run first."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
