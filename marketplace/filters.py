@@ -1,6 +1,8 @@
 """Listing search filters, shared by the web search page and the API."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from django.db.models import F, Q
 
 from leases.choices import Term
@@ -40,6 +42,7 @@ class ListingFilter(django_filters.FilterSet):
         model = Listing
         fields = ["prefix_size", "rir", "country", "min_price", "max_price", "term"]
 
+    @extend_schema_field(OpenApiTypes.INT)
     def filter_prefix_size(self, queryset, name, value):
         # A listing offers /n when its block is /n, or when it may be split
         # and its longest rentable prefix is at least /n.
@@ -48,5 +51,6 @@ class ListingFilter(django_filters.FilterSet):
             Q(block_length=value) | Q(allow_split=True, max_prefix_length__gte=value)
         )
 
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_term(self, queryset, name, value):
         return queryset.filter(terms__in=[value, Terms.BOTH])

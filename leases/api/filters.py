@@ -1,4 +1,9 @@
 import django_filters
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from core.admin import parse_search_network
 
 from ..models import Lease
 
@@ -13,11 +18,8 @@ class LeaseFilter(django_filters.FilterSet):
         model = Lease
         fields = ["state", "term", "lessee", "listing", "auto_renew"]
 
+    @extend_schema_field(OpenApiTypes.STR)
     def filter_prefix(self, queryset, name, value):
-        from django.db.models import Q
-
-        from core.admin import parse_search_network
-
         network = parse_search_network(value)
         if network is None:
             return queryset.none()

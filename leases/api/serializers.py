@@ -8,6 +8,9 @@ from ..models import MAX_ASN, Lease, LeaseEvent
 
 class LeaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    # Plain strings: a second enum over the lease states would give the schema two names for one set.
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
 
     class Meta:
         model = LeaseEvent
