@@ -53,21 +53,33 @@ DEMO_LOGINS = (
 
 
 def _organization(name, country):
-    return Organization(name=name, slug=slugify(name), country=country, abuse_email=f"abuse@{slugify(name)}.example")
+    slug = slugify(name)
+    return Organization(name=name, slug=slug, country=country, abuse_email=f"abuse@{slug}.example")
 
 
 def _ensure_organizations(names_and_countries):
-    existing = set(Organization.objects.filter(name__in=[n for n, _ in names_and_countries]).values_list("name", flat=True))
+    names = [name for name, _ in names_and_countries]
+    existing = set(Organization.objects.filter(name__in=names).values_list("name", flat=True))
     Organization.objects.bulk_create(
-        [_organization(name, country) for name, country in names_and_countries if name not in existing]
+        [
+            _organization(name, country)
+            for name, country in names_and_countries
+            if name not in existing
+        ]
     )
-    return {org.name: org for org in Organization.objects.filter(name__in=[n for n, _ in names_and_countries])}
+    return {
+        organization.name: organization
+        for organization in Organization.objects.filter(name__in=names)
+    }
 
 
 def _ensure_owners(organizations):
     """Give every demo organisation an owner account; those accounts cannot log in."""
     User = get_user_model()
-    usernames = {org.name: f"demo-{org.slug}"[:150] for org in organizations.values()}
+    usernames = {
+        organization.name: f"demo-{organization.slug}"[:150]
+        for organization in organizations.values()
+    }
     existing = set(User.objects.filter(username__in=usernames.values()).values_list("username", flat=True))
     User.objects.bulk_create(
         [
@@ -79,8 +91,8 @@ def _ensure_owners(organizations):
     users = {user.username: user for user in User.objects.filter(username__in=usernames.values())}
     Membership.objects.bulk_create(
         [
-            Membership(user=users[usernames[name]], organization=org, role=Role.OWNER)
-            for name, org in organizations.items()
+            Membership(user=users[usernames[name]], organization=organization, role=Role.OWNER)
+            for name, organization in organizations.items()
         ],
         ignore_conflicts=True,
     )
@@ -107,14 +119,14 @@ def _block_prefixes():
 
 
 def _ensure_blocks(holders, demo_holder, rng):
-    wanted = [(prefix, holders[index % len(holders)]) for index, prefix in enumerate(_block_prefixes())]
-    wanted += [(ipaddress.IPv4Network(prefix), demo_holder) for prefix in DEMO_HOLDER_BLOCKS]
-    existing = set(IPBlock.objects.filter(prefix__net_contained_or_equal=BLOCK_SPACE).values_list("prefix", flat=True))
-    existing |= set(
-        IPBlock.objects.filter(prefix__in=[ipaddress.IPv4Network(p) for p in DEMO_HOLDER_BLOCKS]).values_list("prefix", flat=True)
-    )
+    planned = [
+        (prefix, holders[index % len(holders)]) for index, prefix in enumerate(_block_prefixes())
+    ]
+    planned += [(ipaddress.IPv4Network(prefix), demo_holder) for prefix in DEMO_HOLDER_BLOCKS]
+    prefixes = [prefix for prefix, _ in planned]
+    existing = set(IPBlock.objects.filter(prefix__in=prefixes).values_list("prefix", flat=True))
     new_blocks = []
-    for prefix, holder in wanted:
+    for prefix, holder in planned:
         # The random draws happen for every block so that a rerun draws the same values.
         rir = rng.choice(RIR.values)
         country = rng.choice(COUNTRIES)
@@ -128,7 +140,6 @@ def _ensure_blocks(holders, demo_holder, rng):
             )
         )
     IPBlock.objects.bulk_create(new_blocks)
-    prefixes = [prefix for prefix, _ in wanted]
     return list(IPBlock.objects.filter(prefix__in=prefixes).order_by("prefix"))
 
 
@@ -187,8 +198,22 @@ def _planned_leases(blocks, listings, lessees, rng, now):
     return plans
 
 
-def _ensure_leases(blocks, listings, lessees, rng, now):
+def _give_demo_lessee_leases(plans, demo_lessee):
+    """Hand the first running and ended leases to the demo lessee, so its login shows both."""
+    remaining = {LeaseState.ACTIVE: 3, LeaseState.ENDED: 2}
+    result = []
+    for plan in plans:
+        listing, lessee, term, start, end, state = plan
+        if remaining.get(state):
+            remaining[state] -= 1
+            lessee = demo_lessee
+        result.append((listing, lessee, term, start, end, state))
+    return result
+
+
+def _ensure_leases(blocks, listings, lessees, demo_lessee, rng, now):
     plans = _planned_leases(blocks, listings, lessees, rng, now)
+    plans = _give_demo_lessee_leases(plans, demo_lessee)
     leased_blocks = set(Lease.objects.filter(block__in=blocks).values_list("block_id", flat=True))
     new_leases = []
     for listing, lessee, term, start, end, state in plans:
@@ -205,6 +230,7 @@ def _ensure_leases(blocks, listings, lessees, rng, now):
                 currency=listing.currency,
                 period=DateTimeTZRange(start, end, "[)"),
                 auto_renew=state == LeaseState.ACTIVE,
+                # A private-use ASN (64512-65534) per lessee.
                 origin_asn=64512 + lessee.pk % 1000,
                 state=state,
                 activated_at=start,
@@ -212,34 +238,51 @@ def _ensure_leases(blocks, listings, lessees, rng, now):
             )
         )
     created = Lease.objects.bulk_create(new_leases)
-    events = []
-    for lease in created:
-        events.append(LeaseEvent(lease=lease, kind=LeaseEvent.Kind.RESERVED, to_state=LeaseState.RESERVED, created_at=lease.period.lower - timedelta(minutes=5)))
-        events.append(LeaseEvent(lease=lease, kind=LeaseEvent.Kind.ACTIVATED, from_state=LeaseState.RESERVED, to_state=LeaseState.ACTIVE, created_at=lease.period.lower))
-        if lease.state == LeaseState.ENDED:
-            events.append(LeaseEvent(lease=lease, kind=LeaseEvent.Kind.ENDED, from_state=LeaseState.ACTIVE, to_state=LeaseState.ENDED, created_at=lease.period.upper))
-    LeaseEvent.objects.bulk_create(events)
+    LeaseEvent.objects.bulk_create([event for lease in created for event in _history(lease)])
+
+
+def _history(lease):
+    """Return the events a lease would have collected: reserved, activated and maybe ended."""
+    Kind = LeaseEvent.Kind
+    start, end = lease.period.lower, lease.period.upper
+    events = [
+        LeaseEvent(lease=lease, kind=Kind.RESERVED, to_state=LeaseState.RESERVED,
+                   created_at=start - timedelta(minutes=5)),
+        LeaseEvent(lease=lease, kind=Kind.ACTIVATED, from_state=LeaseState.RESERVED,
+                   to_state=LeaseState.ACTIVE, created_at=start),
+    ]
+    if lease.state == LeaseState.ENDED:
+        events.append(
+            LeaseEvent(lease=lease, kind=Kind.ENDED, from_state=LeaseState.ACTIVE,
+                       to_state=LeaseState.ENDED, created_at=end)
+        )
+    return events
 
 
 def seed_marketplace():
     """Create whatever part of the demo marketplace is missing; return the totals."""
     rng = random.Random(SEED)
     now = timezone.now().replace(microsecond=0)
-    names = [(f"Demo Holder {index:03d}", COUNTRIES[index % len(COUNTRIES)]) for index in range(1, HOLDER_COUNT + 1)]
-    names += [(f"Demo Lessee {index:03d}", COUNTRIES[index % len(COUNTRIES)]) for index in range(1, LESSEE_COUNT + 1)]
+    holder_names = [f"Demo Holder {index:03d}" for index in range(1, HOLDER_COUNT + 1)]
+    lessee_names = [f"Demo Lessee {index:03d}" for index in range(1, LESSEE_COUNT + 1)]
+    names = [
+        (name, COUNTRIES[index % len(COUNTRIES)])
+        for index, name in enumerate(holder_names + lessee_names)
+    ]
     names += [(login.organization, "NL") for login in DEMO_LOGINS if login.organization]
     organizations = _ensure_organizations(names)
     _ensure_owners(organizations)
     for login in DEMO_LOGINS:
         _ensure_login(login, organizations.get(login.organization))
 
-    holders = [organizations[f"Demo Holder {index:03d}"] for index in range(1, HOLDER_COUNT + 1)]
-    lessees = [organizations[f"Demo Lessee {index:03d}"] for index in range(1, LESSEE_COUNT + 1)]
+    holders = [organizations[name] for name in holder_names]
+    lessees = [organizations[name] for name in lessee_names]
     demo_holder = organizations["Example Holder Networks"]
     # The demo holder also gets a share of the /24s, so its revenue is not empty.
     blocks = _ensure_blocks([*holders, demo_holder], demo_holder, rng)
     listings = _ensure_listings(blocks, rng, now)
-    _ensure_leases(blocks, listings, lessees + [organizations["Example Lessee Hosting"]], rng, now)
+    demo_lessee = organizations["Example Lessee Hosting"]
+    _ensure_leases(blocks, listings, lessees, demo_lessee, rng, now)
     demo_names = [name for name, _ in names]
     return {
         "organizations": Organization.objects.filter(name__in=demo_names).count(),

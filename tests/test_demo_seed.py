@@ -79,3 +79,10 @@ def test_seed_prints_demo_logins(seeded_output):
 def test_seed_demo_logins_work(seeded_output, client):
     assert client.login(username="holder", password="demo-holder-password")
     assert get_user_model().objects.get(username="admin").is_superuser
+
+
+def test_seed_demo_lessee_has_history(seeded_output):
+    leases = Lease.objects.filter(lessee__name="Example Lessee Hosting")
+
+    assert leases.filter(state=LeaseState.ACTIVE).count() == 3
+    assert leases.filter(state=LeaseState.ENDED).count() == 2
