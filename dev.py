@@ -277,6 +277,9 @@ def run_platform(args):
     except KeyboardInterrupt:
         log("stopping")
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave servers running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
