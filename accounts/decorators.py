@@ -20,7 +20,9 @@ def organization_required(manage=False):
         @login_required
         def wrapper(request, *args, **kwargs):
             if request.organization is None:
-                messages.info(request, "Create an organisation first; every block and lease belongs to one.")
+                messages.info(
+                    request, "Create an organisation first: every block and lease belongs to one."
+                )
                 return redirect("organization-create")
             if manage and not can_manage(request.user, request.organization):
                 raise PermissionDenied(

@@ -2,9 +2,9 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
 
 from .access import organizations_for
 from .forms import OrganizationForm, SignupForm
@@ -42,10 +42,9 @@ def organization_create(request):
     return render(request, "accounts/organization_form.html", {"form": form})
 
 
+@require_POST
 @login_required
 def organization_switch(request):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     organization = get_object_or_404(
         organizations_for(request.user), pk=request.POST.get("organization")
     )

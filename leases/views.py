@@ -1,8 +1,8 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.access import can_manage, organizations_for
 from accounts.decorators import organization_required
@@ -15,7 +15,7 @@ from .models import Lease
 
 
 def leases_visible_to(user):
-    """Leases the user's organisations rent, or that lie in their blocks."""
+    """Return the leases the user's organisations rent or that lie in their blocks."""
     organizations = organizations_for(user)
     return Lease.objects.filter(
         Q(lessee__in=organizations) | Q(block__holder__in=organizations)
@@ -23,7 +23,7 @@ def leases_visible_to(user):
 
 
 def _lessee_lease(request, pk):
-    """Return lease `pk` when the current organisation rents it and the user may change it."""
+    """Return lease `pk` if the current organisation is its lessee, else raise Http404."""
     return get_object_or_404(Lease.objects.filter(lessee=request.organization), pk=pk)
 
 
@@ -59,17 +59,7 @@ def lease_reservation(request, pk):
     return render(request, "leases/reservation.html", {"lease": lease})
 
 
-def _post_only(view):
-    def wrapper(request, *args, **kwargs):
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        return view(request, *args, **kwargs)
-
-    wrapper.__name__ = view.__name__
-    return wrapper
-
-
-@_post_only
+@require_POST
 @organization_required(manage=True)
 def lease_activate(request, pk):
     lease = _lessee_lease(request, pk)
@@ -84,7 +74,7 @@ def lease_activate(request, pk):
     return redirect("leases:lease-detail", pk=lease.pk)
 
 
-@_post_only
+@require_POST
 @organization_required(manage=True)
 def lease_cancel(request, pk):
     lease = _lessee_lease(request, pk)
@@ -97,7 +87,7 @@ def lease_cancel(request, pk):
     return redirect("leases:lease-detail", pk=lease.pk)
 
 
-@_post_only
+@require_POST
 @organization_required(manage=True)
 def lease_origin(request, pk):
     lease = _lessee_lease(request, pk)

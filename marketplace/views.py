@@ -2,8 +2,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from accounts.access import can_manage
 from accounts.decorators import organization_required
@@ -140,10 +140,9 @@ def listing_edit(request, pk):
     return render(request, "marketplace/listing_form.html", {"form": form, "ip_block": block})
 
 
+@require_POST
 @organization_required(manage=True)
 def listing_status(request, pk, action):
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
     listing = get_object_or_404(
         Listing.objects.filter(block__holder=request.organization).select_related("block"), pk=pk
     )

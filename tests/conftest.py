@@ -167,6 +167,8 @@ def celery_worker(celery_worker_process, transactional_db):
 @pytest.fixture(autouse=True)
 def plain_static_storage(settings):
     """Serve static files from their source folders, so tests need no collectstatic run first."""
+    # WhiteNoise warns at startup when STATIC_ROOT does not exist.
+    Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

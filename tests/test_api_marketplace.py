@@ -300,3 +300,14 @@ def test_rent_needs_lessee_when_several_managed(api_client_for, lessee, holder, 
     assert "several organisations" in response.json()["lessee"][0]
 
 
+
+
+def test_block_same_prefix_names_existing_block(holder_api, make_organization, make_listing):
+    make_listing(make_organization(), prefix="198.18.0.0/24")
+
+    response = holder_api.post(
+        "/api/blocks/", {"prefix": "198.18.0.0/24", "rir": "ripe", "country": "NL"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert "198.18.0.0/24 overlaps the registered block 198.18.0.0/24" in response.json()["prefix"][0]

@@ -414,3 +414,66 @@ def test_holder_leases_page_lists_lessee(holder_client, lessee, holder, make_lis
 
     assert response.status_code == 200
     assert "Lessee Hosting Ltd" in response.content.decode()
+
+
+@pytest.fixture
+def foreign_objects(make_organization, make_listing):
+    """A block, listing and reservation of two organisations the test user does not belong to."""
+    owner, renter = make_organization(), make_organization()
+    listing = make_listing(owner)
+    lease = services.reserve(listing=listing, lessee=renter, prefix_length=24, term=Term.MONTHLY)
+    return listing, lease
+
+
+FOREIGN_PAGES = [
+    ("get", "marketplace:block-detail", "block"),
+    ("get", "marketplace:listing-edit", "block"),
+    ("post", "marketplace:listing-edit", "block"),
+    ("post", "marketplace:listing-status", "listing"),
+    ("get", "leases:lease-detail", "lease"),
+    ("get", "leases:lease-reservation", "lease"),
+    ("post", "leases:lease-activate", "lease"),
+    ("post", "leases:lease-cancel", "lease"),
+    ("post", "leases:lease-origin", "lease"),
+]
+
+
+def _foreign_url(name, kind, listing, lease):
+    pk = {"block": listing.block_id, "listing": listing.pk, "lease": lease.pk}[kind]
+    if name == "marketplace:listing-status":
+        return reverse(name, args=[pk, "withdraw"])
+    return reverse(name, args=[pk])
+
+
+@pytest.mark.parametrize(("method", "name", "kind"), FOREIGN_PAGES)
+def test_foreign_object_pages_are_404(holder_client, foreign_objects, method, name, kind):
+    listing, lease = foreign_objects
+
+    response = getattr(holder_client, method)(_foreign_url(name, kind, listing, lease))
+
+    lease.refresh_from_db()
+    listing.refresh_from_db()
+    assert response.status_code == 404
+    assert lease.state == LeaseState.RESERVED
+    assert listing.status == ListingStatus.PUBLISHED
+
+
+@pytest.mark.parametrize(("method", "name", "kind"), FOREIGN_PAGES)
+def test_object_pages_redirect_anonymous(client, foreign_objects, method, name, kind):
+    listing, lease = foreign_objects
+
+    response = getattr(client, method)(_foreign_url(name, kind, listing, lease))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_rent_redirects_anonymous(client, holder, make_listing):
+    listing = make_listing(holder)
+
+    response = client.post(
+        reverse("marketplace:listing-rent", args=[listing.pk]), {"prefix_length": "24", "term": "monthly"}
+    )
+
+    assert response.status_code == 302
+    assert not Lease.objects.exists()
