@@ -31,8 +31,8 @@ def monthly_revenue(holder):
 
     Gross is the sum of price per IP per month times addresses; the platform
     keeps PLATFORM_FEE_PERCENT of it and the holder receives the rest.
-    Suspended leases are not counted because the lessee is not billed while
-    the lease is suspended.
+    Suspended, reserved and ended leases are left out, so the figures are
+    what the running leases bring in per month.
     """
     # 2^(32 - masklen) is the address count of each prefix, so the sum runs in
     # the database instead of loading every lease.

@@ -8,7 +8,7 @@ from accounts.access import can_manage, organizations_for
 from accounts.decorators import organization_required
 
 from . import services
-from .choices import LeaseState
+from .choices import LIVE_STATES, LeaseState
 from .exceptions import LeaseError
 from .forms import OriginAsnForm
 from .models import Lease
@@ -42,11 +42,14 @@ def lease_list(request):
 def lease_detail(request, pk):
     lease = get_object_or_404(leases_visible_to(request.user), pk=pk)
     is_lessee = can_manage(request.user, lease.lessee)
+    origin_form = None
+    if is_lessee and lease.state in (LeaseState.RESERVED, *LIVE_STATES):
+        origin_form = OriginAsnForm(initial={"origin_asn": lease.origin_asn})
     context = {
         "lease": lease,
         "events": lease.events.select_related("actor"),
         "is_lessee": is_lessee,
-        "origin_form": OriginAsnForm(initial={"origin_asn": lease.origin_asn}) if is_lessee else None,
+        "origin_form": origin_form,
     }
     return render(request, "leases/lease_detail.html", context)
 
