@@ -3,9 +3,11 @@
 import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
 
-from leases.choices import Term
+from leases.choices import LIVE_STATES, LeaseState, Term
+from leases.models import Lease
 from leases.selectors import MaskLength
 
 from .choices import RIR, Terms
@@ -38,9 +40,15 @@ class ListingFilter(django_filters.FilterSet):
         help_text="Only listings whose holder accepts this term.",
     )
 
+    available = django_filters.BooleanFilter(
+        method="filter_available",
+        label="Not fully leased",
+        help_text="true hides listings whose whole block is leased or reserved now.",
+    )
+
     class Meta:
         model = Listing
-        fields = ["prefix_size", "rir", "country", "min_price", "max_price", "term"]
+        fields = ["prefix_size", "rir", "country", "min_price", "max_price", "term", "available"]
 
     @extend_schema_field(OpenApiTypes.INT)
     def filter_prefix_size(self, queryset, name, value):
@@ -54,3 +62,17 @@ class ListingFilter(django_filters.FilterSet):
     @extend_schema_field(OpenApiTypes.STR)
     def filter_term(self, queryset, name, value):
         return queryset.filter(terms__in=[value, Terms.BOTH])
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def filter_available(self, queryset, name, value):
+        # NOTE: only a lease of the whole block counts; a block split into
+        # leases that together cover it still shows as available.
+        whole_block_taken = Lease.objects.filter(
+            block=OuterRef("block"),
+            prefix=OuterRef("block__prefix"),
+            state__in=(LeaseState.RESERVED, *LIVE_STATES),
+            period__contains=timezone.now(),
+        )
+        if value:
+            return queryset.filter(~Exists(whole_block_taken))
+        return queryset.filter(Exists(whole_block_taken))

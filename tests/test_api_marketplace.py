@@ -311,3 +311,15 @@ def test_block_same_prefix_names_existing_block(holder_api, make_organization, m
 
     assert response.status_code == 400
     assert "198.18.0.0/24 overlaps the registered block 198.18.0.0/24" in response.json()["prefix"][0]
+
+
+def test_listing_filter_available(holder, lessee, make_listing):
+    taken = make_listing(holder, prefix="198.51.100.0/24")
+    make_listing(holder, prefix="203.0.113.0/24")
+    services.rent(listing=taken, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
+
+    available = APIClient().get("/api/listings/?available=true")
+    leased = APIClient().get("/api/listings/?available=false")
+
+    assert [row["prefix"] for row in available.json()["results"]] == ["203.0.113.0/24"]
+    assert [row["prefix"] for row in leased.json()["results"]] == ["198.51.100.0/24"]
