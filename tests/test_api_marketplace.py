@@ -323,3 +323,18 @@ def test_listing_filter_available(holder, lessee, make_listing):
 
     assert [row["prefix"] for row in available.json()["results"]] == ["203.0.113.0/24"]
     assert [row["prefix"] for row in leased.json()["results"]] == ["198.51.100.0/24"]
+
+
+def test_organization_list_shows_role(api_client_for, holder):
+    response = api_client_for(holder.owner).get("/api/organizations/")
+
+    assert response.json()["results"][0]["role"] == "owner"
+
+
+def test_organization_patch_by_owner(api_client_for, holder):
+    response = api_client_for(holder.owner).patch(f"/api/organizations/{holder.pk}/", {"country": "de"})
+
+    holder.refresh_from_db()
+    assert response.status_code == 200
+    assert holder.country == "DE"
+    assert response.json()["role"] == "owner"

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
-from ..models import Membership, Organization
+from ..models import Organization
 
 
 class OrganizationSerializer(serializers.ModelSerializer):
-    role = serializers.SerializerMethodField(help_text="The requesting user's role in the organisation.")
+    role = serializers.CharField(
+        source="user_role", read_only=True, help_text="The requesting user's role in the organisation."
+    )
 
     class Meta:
         model = Organization
@@ -12,13 +14,6 @@ class OrganizationSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug", "created_at"]
         # The name's uniqueness is checked case-insensitively in validate_name.
         extra_kwargs = {"name": {"validators": []}}
-
-    def get_role(self, organization) -> str | None:
-        request = self.context.get("request")
-        if request is None:
-            return None
-        membership = Membership.objects.filter(user=request.user, organization=organization).first()
-        return membership.role if membership else None
 
     def validate_name(self, value):
         value = value.strip()
