@@ -28,7 +28,7 @@ class NetworkSearchMixin:
     """Admin search by containment on cidr fields, with text search for everything else.
 
     List the cidr fields in `network_search_fields`. A search term that is an
-    IPv4 address finds rows whose prefix contains it; a term that is a prefix
+    IPv4 address finds rows whose prefix contains it. A term that is a prefix
     finds rows whose prefix contains it or lies inside it. Any other term goes
     to the usual `search_fields` text search.
     """

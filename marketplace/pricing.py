@@ -1,4 +1,4 @@
-"""Prices a lessee sees on a listing."""
+"""Prices shown to lessees on a listing page."""
 
 from dataclasses import dataclass
 from decimal import Decimal

@@ -13,7 +13,7 @@ from .models import IPBlock, Listing
 
 logger = logging.getLogger(__name__)
 
-# Which status each listing action moves to, and the statuses it may start from.
+# Listing actions: the status each sets, and the statuses it may start from.
 LISTING_TRANSITIONS = {
     "publish": (ListingStatus.PUBLISHED, (ListingStatus.DRAFT, ListingStatus.PAUSED)),
     "pause": (ListingStatus.PAUSED, (ListingStatus.PUBLISHED,)),
@@ -50,8 +50,8 @@ def save_block(block, *, prefix=None):
     """Validate and save `block` (new or changed); raise ValidationError with the reason.
 
     The overlap check is the `ipblock_no_overlap` exclusion constraint, so two
-    holders registering overlapping space at the same moment cannot both win;
-    the violation is turned into an error that names the existing block.
+    holders registering overlapping space at the same moment cannot both win.
+    The violation becomes an error that names the existing block.
     """
     if prefix is not None:
         block.prefix = validate_block_prefix(prefix)

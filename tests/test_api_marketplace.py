@@ -314,9 +314,9 @@ def test_block_same_prefix_names_existing_block(holder_api, make_organization, m
 
 
 def test_listing_filter_available(holder, lessee, make_listing):
-    taken = make_listing(holder, prefix="198.51.100.0/24")
+    leased_listing = make_listing(holder, prefix="198.51.100.0/24")
     make_listing(holder, prefix="203.0.113.0/24")
-    services.rent(listing=taken, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
+    services.rent(listing=leased_listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
 
     available = APIClient().get("/api/listings/?available=true")
     leased = APIClient().get("/api/listings/?available=false")
