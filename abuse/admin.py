@@ -52,6 +52,8 @@ class EventInline(admin.TabularInline):
     max_num = 0
 
     def evidence_link(self, event):
+        if event.report_id is None:
+            return "–"
         return format_html('<a href="{}">report {}</a>', reverse("abuse:report-raw", args=[event.report_id]),
                            event.report_id)
 
