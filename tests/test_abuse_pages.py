@@ -186,7 +186,7 @@ def test_admin_bulk_suspend_lease(case, staff):
 def test_admin_case_page_shows_events_and_timeline(case, staff):
     page = client_for(staff).get(f"/admin/abuse/case/{case.pk}/change/").content.decode()
     assert "198.51.100.5" in page
-    assert "Case opened for 198.51.100.0/25." in page
+    assert "Case opened for 198.51.100.0/25 with 1 event(s) from report" in page
     assert "not reported yet" in page
 
 
