@@ -95,8 +95,8 @@ class CaseAdmin(admin.ModelAdmin):
     search_help_text = "An IP address or prefix (finds cases whose events or lease lie inside it), or a name."
     list_select_related = ["lease", "lessee", "holder", "assigned_to"]
     inlines = [EventInline, TimelineInline]
-    actions = ["assign_to_me", "mark_acknowledged", "escalate_cases", "suspend_leases", "resolve_cases",
-               "close_invalid"]
+    actions = ["assign_to_me", "mark_acknowledged", "pause_cases", "resume_cases", "escalate_cases",
+               "suspend_leases", "terminate_leases", "resolve_cases", "close_invalid"]
     readonly_fields = [
         "category", "severity", "state", "queue", "escalation", "lease_link", "lessee", "holder",
         "rpki_controlled", "event_count", "first_event_at", "last_event_at", "opened_at", "policy",
@@ -212,6 +212,21 @@ class CaseAdmin(admin.ModelAdmin):
         self._each(request, queryset,
                    lambda case: actions.suspend_lease(case, user=request.user, reason="suspended by the abuse team"),
                    "Suspended the lease of")
+
+    @admin.action(description="Pause (waiting for the reporter)")
+    def pause_cases(self, request, queryset):
+        self._each(request, queryset,
+                   lambda case: actions.pause(case, user=request.user, reason="waiting for the reporter"), "Paused")
+
+    @admin.action(description="Resume")
+    def resume_cases(self, request, queryset):
+        self._each(request, queryset, lambda case: actions.resume(case, user=request.user), "Resumed")
+
+    @admin.action(description="Terminate the lease at fault")
+    def terminate_leases(self, request, queryset):
+        self._each(request, queryset,
+                   lambda case: actions.terminate_lease(case, user=request.user, reason="terminated by the abuse team"),
+                   "Terminated the lease of")
 
     @admin.action(description="Resolve")
     def resolve_cases(self, request, queryset):

@@ -209,3 +209,18 @@ def test_admin_reparse_action(case, staff):
 def test_admin_refuses_non_staff(case, lessee):
     response = client_for(lessee.owner).get("/admin/abuse/case/")
     assert response.status_code == 302
+
+
+def test_admin_bulk_terminate_lease(case, staff):
+    client_for(staff).post("/admin/abuse/case/", {"action": "terminate_leases", "_selected_action": [case.pk]})
+    case.refresh_from_db()
+    assert case.lease.state == "ended"
+
+
+def test_admin_bulk_pause_and_resume(case, staff):
+    client_for(staff).post("/admin/abuse/case/", {"action": "pause_cases", "_selected_action": [case.pk]})
+    case.refresh_from_db()
+    assert case.state == CaseState.PAUSED
+    client_for(staff).post("/admin/abuse/case/", {"action": "resume_cases", "_selected_action": [case.pk]})
+    case.refresh_from_db()
+    assert case.state == CaseState.OPEN
