@@ -64,7 +64,7 @@ def file_events(report, parsed_events):
 
 
 def _observation(report, parsed):
-    """The deduplication key: source, address, time and type."""
+    """Return the deduplication key: source, address, time and type."""
     return (report.source, ipaddress.IPv4Network(parsed.ip), parsed.occurred_at, parsed.type)
 
 
@@ -157,8 +157,8 @@ def _case_for(key, attribution, group, report, policies):
         first_event_at=min(parsed.occurred_at for parsed in group),
         last_event_at=max(parsed.occurred_at for parsed in group),
         opened_at=now,
-        # The warning below goes out with the case; without a contact to
-        # send it to, the timeline says so and the level stays at none.
+        # The warning below goes out with the case. Without a contact to
+        # send it to, the timeline records that and the level stays at none.
         escalation=Escalation.WARNED if notifications.abuse_contacts(attribution.lessee) else Escalation.NONE,
     )
     sla.apply_policy(case, policies)

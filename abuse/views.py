@@ -77,7 +77,7 @@ def case_respond(request, pk):
 
 
 def report_form(request):
-    """The public form for reporters; anonymous, throttled per client address."""
+    """Show and accept the public report form: anonymous, throttled per client address."""
     form = PublicReportForm(request.POST or None)
     if request.method == "POST":
         if not ReportFormThrottle().allow_request(request, None):
@@ -122,7 +122,7 @@ def metrics_page(request):
 
 
 def report_raw(request, pk):
-    """The stored report byte for byte, for staff, as evidence."""
+    """Return the stored report byte for byte, as evidence, to staff only."""
     refusal = _require_staff(request)
     if refusal:
         return refusal

@@ -1,8 +1,9 @@
 """The project's URLs plus the login and logout routes that base.html links to.
 
-The accounts app provides the real routes; this copy lets the abuse
-page tests render base.html on a branch where those routes are not merged yet.
-Listed after the project's own, so the project's route wins where it exists.
+The accounts app provides the real routes. This copy lets the abuse page
+tests render base.html on a branch where those routes are not merged yet.
+The copies come after the project's own routes, so the project's win where
+they exist.
 """
 
 from django.contrib.auth import views as auth_views

@@ -205,3 +205,15 @@ def test_concurrent_reports_open_one_case(listing, lessee):
         thread.join()
     assert Case.objects.count() == 1
     assert Case.objects.get().event_count == 2
+
+
+def test_demo_seed_idempotent(listing, lessee):
+    import io
+
+    from abuse import demo
+
+    place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
+    demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    assert Report.objects.count() == 4
+    assert Case.objects.count() == 2

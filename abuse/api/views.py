@@ -1,8 +1,8 @@
 """REST API of the abuse desk.
 
 Report intake takes the request body as it is, stores it, then parses it,
-so a body that fails to parse is still kept as evidence; the reply says why
-it failed. Case endpoints show a user only the cases of its organisations.
+so a body that fails to parse is still kept as evidence. The response
+gives the parse error. Case endpoints show a user only the cases of its organisations.
 """
 
 from django.shortcuts import get_object_or_404

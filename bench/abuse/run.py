@@ -126,7 +126,7 @@ def address_picker(prefixes):
 
 
 def parse_with_stdlib(batch):
-    """The peer: read each message with the standard library only, as far as finding its fields."""
+    """Read each message with the standard library only, as far as its fields (the peer)."""
     fields = 0
     for kind, content_type, raw in batch:
         if content_type == "message/rfc822":

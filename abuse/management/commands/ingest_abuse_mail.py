@@ -1,8 +1,8 @@
 """Read abuse mail into the abuse desk, from files, a Maildir, an mbox or standard input.
 
 An MTA can pipe each message to `manage.py ingest_abuse_mail -`. Every
-message is stored before it is parsed; a message that fails to parse is
-kept and reported, and only a message that could not be stored makes the
+message is stored before it is parsed, and a message that fails to parse is
+kept and reported. Only a message that could not be stored makes the
 command exit with status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
 """
 
