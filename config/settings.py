@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "state" or "status" with their own
+    # choices; each choice set gets a stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LeaseStateEnum": "leases.choices.LeaseState",
+        "CaseStateEnum": "abuse.choices.CaseState",
+    },
 }
 
 # Celery: Redis is both broker and result backend.
