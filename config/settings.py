@@ -254,3 +254,41 @@ ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
 # The admin queue marks a deadline as due this many hours before it passes.
 ABUSE_DUE_SOON_HOURS = env.int("ABUSE_DUE_SOON_HOURS", default=4)
+
+# --- monitoring ---
+# Bulk resolver: queries kept outstanding, pacing per server (queries per
+# second; 0 turns pacing off), seconds per attempt and retries after a timeout.
+MONITORING_MAX_IN_FLIGHT = env.int("MONITORING_MAX_IN_FLIGHT", default=2000)
+MONITORING_PTR_RATE = env.int("MONITORING_PTR_RATE", default=5000)
+MONITORING_DNSBL_RATE = env.int("MONITORING_DNSBL_RATE", default=500)
+MONITORING_DNS_TIMEOUT = env.float("MONITORING_DNS_TIMEOUT", default=2.0)
+MONITORING_DNS_RETRIES = env.int("MONITORING_DNS_RETRIES", default=2)
+# Scan task size: leased space is cut into chunks of at most this many
+# addresses (65536 is a /16); smaller leases are packed together up to it.
+MONITORING_CHUNK_ADDRESSES = env.int("MONITORING_CHUNK_ADDRESSES", default=65536)
+# PTR churn thresholds: changes in a rolling window that flag a lease or lessee.
+MONITORING_CHURN_LEASE_24H = env.int("MONITORING_CHURN_LEASE_24H", default=50)
+MONITORING_CHURN_LEASE_7D = env.int("MONITORING_CHURN_LEASE_7D", default=200)
+MONITORING_CHURN_LESSEE_24H = env.int("MONITORING_CHURN_LESSEE_24H", default=200)
+MONITORING_CHURN_LESSEE_7D = env.int("MONITORING_CHURN_LESSEE_7D", default=1000)
+# PTR pattern thresholds: mail-server-like names per lessee, registered
+# domains in one /24, random-looking names per lessee, FCrDNS failures.
+MONITORING_MAIL_NAMES_MIN = env.int("MONITORING_MAIL_NAMES_MIN", default=20)
+MONITORING_SNOWSHOE_DOMAINS_MIN = env.int("MONITORING_SNOWSHOE_DOMAINS_MIN", default=5)
+MONITORING_RANDOM_NAMES_MIN = env.int("MONITORING_RANDOM_NAMES_MIN", default=10)
+MONITORING_FCRDNS_FAILURES_MIN = env.int("MONITORING_FCRDNS_FAILURES_MIN", default=10)
+# Minutes a DNSBL zone is skipped after an operational error; doubles with
+# each error in a row, up to the maximum.
+MONITORING_DNSBL_BACKOFF_MINUTES = env.int("MONITORING_DNSBL_BACKOFF_MINUTES", default=30)
+MONITORING_DNSBL_BACKOFF_MAX_MINUTES = env.int("MONITORING_DNSBL_BACKOFF_MAX_MINUTES", default=1440)
+# Zone export: name servers and SOA contact written into exported zones.
+MONITORING_ZONE_NAMESERVERS = env.list(
+    "MONITORING_ZONE_NAMESERVERS", default=["ns1.localhost.", "ns2.localhost."]
+)
+MONITORING_ZONE_CONTACT = env.str("MONITORING_ZONE_CONTACT", default="hostmaster.localhost.")
+# Whether a finished PTR scan queues pattern checks (with FCrDNS lookups)
+# for each lessee whose PTRs changed; off, they run only when queued by hand.
+MONITORING_PATTERNS_AFTER_SCAN = env.bool("MONITORING_PATTERNS_AFTER_SCAN", default=True)
+# Hours between periodic runs.
+MONITORING_PTR_SCAN_HOURS = env.int("MONITORING_PTR_SCAN_HOURS", default=6)
+MONITORING_DNSBL_CHECK_HOURS = env.int("MONITORING_DNSBL_CHECK_HOURS", default=12)
