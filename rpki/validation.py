@@ -32,6 +32,7 @@ class VrpIndex:
 
     def __init__(self, vrps=()):
         self.table = {}
+        self._lengths = None
         for network, length, asn, max_length in vrps:
             self.add(network, length, asn, max_length)
 
