@@ -1,1 +1,11 @@
-urlpatterns = []
+from django.urls import path
+
+from . import views
+
+app_name = "rpki"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("blocks/<int:pk>/", views.block_detail, name="block-detail"),
+    path("leases/<int:pk>/", views.lease_detail, name="lease-detail"),
+]

@@ -1,1 +1,13 @@
-urlpatterns = []
+from rest_framework.routers import DefaultRouter
+
+from .views import BlockStateViewSet, LeaseStateViewSet, PublishedRoaViewSet, RoaChangeViewSet
+
+app_name = "rpki-api"
+
+router = DefaultRouter()
+router.register("roas", PublishedRoaViewSet, basename="roa")
+router.register("roa-changes", RoaChangeViewSet, basename="roa-change")
+router.register("blocks", BlockStateViewSet, basename="block-state")
+router.register("leases", LeaseStateViewSet, basename="lease-state")
+
+urlpatterns = router.urls
