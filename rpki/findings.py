@@ -16,7 +16,7 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from leases.choices import OCCUPYING_STATES, LeaseState
@@ -28,7 +28,7 @@ from .models import Finding
 
 logger = logging.getLogger(__name__)
 
-CASE_SOURCE = "rpki"
+CASE_SOURCE = "routing"
 CASE_CATEGORY = "hijack"
 
 
@@ -134,12 +134,35 @@ def case_evidence(finding):
 
 
 def open_case(finding):
-    """Raise an abuse case for the finding through the abuse desk's intake."""
-    # TODO: call abuse.intake.record_monitor_event once the abuse desk's
-    # intake is merged; until then the finding records why no case exists.
-    finding.case_error = "The abuse desk's intake is not available yet; no case was opened."
-    finding.save(update_fields=["case_error"])
-    logger.error("Finding %s opened no case: %s", finding.pk, finding.case_error)
+    """Raise an abuse case for the finding through the abuse desk's intake.
+
+    The intake stores the signal as a report and files it into the open
+    hijack case of the lease (or of the holder's space), so a finding seen
+    again joins the same case. A failure is recorded on the finding and
+    logged; the next check of the route tries again.
+    """
+    from abuse.intake import record_monitor_event
+
+    try:
+        report = record_monitor_event(
+            source=CASE_SOURCE,
+            category=CASE_CATEGORY,
+            ip=str(finding.prefix.network_address),
+            occurred_at=finding.last_seen,
+            description=f"{finding.get_kind_display()}: {finding.description}",
+            evidence=case_evidence(finding),
+        )
+    except (ValueError, DatabaseError) as exc:
+        finding.case_error = f"The abuse intake rejected the finding: {exc}"
+        finding.save(update_fields=["case_error"])
+        logger.error("Finding %s opened no case: %s", finding.pk, exc)
+        return None
+    event = report.events.exclude(case=None).order_by("pk").first()
+    finding.case_id = event.case_id if event else None
+    finding.case_error = "" if event else f"Report {report.pk} was filed without a case: {report.parse_error}"
+    finding.save(update_fields=["case_id", "case_error"])
+    logger.info("Finding %s raised report %s and case %s", finding.pk, report.pk, finding.case_id)
+    return finding.case_id
 
 
 def notify_holder(finding):

@@ -108,3 +108,48 @@ def test_finding_carries_validation(lease):
     [finding] = observe("198.18.0.0/24", 64666)
     assert finding.validation_state == ValidationState.INVALID
     assert finding.invalid_reason == InvalidReason.WRONG_ASN
+
+
+def test_hijack_raises_case(lease):
+    from abuse.models import Case
+
+    [finding] = observe("198.18.0.0/24", 64666)
+    case = Case.objects.get(pk=finding.case_id)
+    assert case.category == "hijack"
+    assert case.lease_id == lease.pk
+    assert finding.case_error == ""
+
+
+def test_case_report_says_which_finding(lease):
+    from abuse.models import Report
+
+    [finding] = observe("198.18.0.0/24", 64666)
+    report = Report.objects.get(source="routing")
+    assert b'"finding_kind": "hijack"' in bytes(report.raw)
+    assert b"Leased prefix announced by another ASN" in bytes(report.raw)
+
+
+def test_after_end_raises_case(lease, mailoutbox):
+    from abuse.models import Case
+
+    lease_services.terminate(lease, reason="ended early")
+    [finding] = observe("198.18.0.0/24", 64500, timezone.now() + timedelta(minutes=5))
+    assert Case.objects.filter(pk=finding.case_id, category="hijack").exists()
+
+
+def test_parked_announcement_raises_case(listing):
+    from abuse.models import Case
+
+    [finding] = observe("198.18.1.0/24", 64666)
+    case = Case.objects.get(pk=finding.case_id)
+    assert case.holder_id == listing.block.holder_id
+
+
+def test_seen_again_keeps_one_case(lease):
+    from abuse.models import Case
+
+    seen = timezone.now()
+    observe("198.18.0.0/24", 64666, seen)
+    observe("198.18.0.0/24", 64666, seen + timedelta(minutes=5))
+    assert Case.objects.count() == 1
+    assert Finding.objects.count() == 1
