@@ -42,9 +42,10 @@ class VrpIndex:
         self._lengths = None
 
     @property
-    def lengths(self):
+    def probes(self):
+        """Return (length, mask) for each prefix length that occurs among the VRPs, shortest first."""
         if self._lengths is None:
-            self._lengths = sorted({key & 63 for key in self.table})
+            self._lengths = [(length, MASKS[length]) for length in sorted({key & 63 for key in self.table})]
         return self._lengths
 
     def __len__(self):
@@ -52,13 +53,13 @@ class VrpIndex:
 
     def validate(self, network, length, origin):
         """Return (state, reason) for a route."""
-        table = self.table
+        lookup = self.table.get
         covered = False
         origin_listed = False
-        for vrp_length in self.lengths:
+        for vrp_length, mask in self.probes:
             if vrp_length > length:
                 break
-            entries = table.get(((network & MASKS[vrp_length]) << 6) | vrp_length)
+            entries = lookup(((network & mask) << 6) | vrp_length)
             if entries is None:
                 continue
             covered = True
