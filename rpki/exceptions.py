@@ -1,2 +1,2 @@
 class RpkiError(Exception):
-    """A request the RPKI app cannot carry out; the message says why and what to do."""
+    """A request the RPKI app cannot carry out; the message states why and what to do."""

@@ -38,9 +38,11 @@ def classify(observation):
     origin = observation.origin_asn
     when = observation.last_seen
     origin_text = f"AS{origin}" if origin is not None else "an AS_SET"
+
     block = IPBlock.objects.filter(prefix__net_contains_or_equal=prefix).first()
     if block is None:
         return None
+
     lease = (
         Lease.objects.filter(
             prefix__net_contains_or_equal=prefix, state__in=OCCUPYING_STATES, period__contains=when,
@@ -62,6 +64,7 @@ def classify(observation):
                     f"Hijack: {prefix} is leased (lease {lease.pk}, origin {expected}) "
                     f"but was announced by {origin_text}.")
         return None
+
     previous = (
         Lease.objects.filter(
             prefix__net_contains_or_equal=prefix, state=LeaseState.ENDED, period__endswith__lte=when,
@@ -73,6 +76,7 @@ def classify(observation):
         return (FindingKind.AFTER_LEASE_END, block, previous,
                 f"{prefix} was still announced by AS{origin} at {when:%Y-%m-%d %H:%M} UTC, "
                 f"after its lease {previous.pk} ended at {previous.period.upper:%Y-%m-%d %H:%M} UTC.")
+
     if origin != settings.RPKI_PARKING_ASN:
         return (FindingKind.PARKED_ANNOUNCED, block, None,
                 f"{prefix} is unleased and parked but was announced by {origin_text}; "
@@ -183,4 +187,4 @@ def notify_holder(finding):
     )
     finding.holder_notified_at = timezone.now()
     finding.save(update_fields=["holder_notified_at"])
-    logger.info("Finding %s: told holder %s at %s", finding.pk, holder.pk, holder.abuse_email)
+    logger.info("Finding %s: e-mailed holder %s at %s", finding.pk, holder.pk, holder.abuse_email)

@@ -7,6 +7,10 @@ delta posted to `.../routes/analysis/dryrun` returns Krill's analysis
 without changing anything. Krill rejects a delta that adds an entry it
 already has or removes one it does not have, with HTTP 400 and a JSON body
 whose `delta_error` lists the offending entries.
+
+NOTE: the error body's shape (`label`, `msg` and, for a delta,
+`delta_error`) is assumed here. The client was tested against the loopback
+stub in rpki/testing.py only, not against a running Krill.
 """
 
 import json

@@ -22,7 +22,7 @@ ASN_RANGE = models.Q(asn__gte=0) & models.Q(asn__lte=MAX_ASN)
 
 
 class BlockRpkiPolicy(models.Model):
-    """How the platform parks one block's idle space, where it differs from the default."""
+    """A block's choice of parking ROA (AS0 or the parking ASN) where it differs from the default."""
 
     block = models.OneToOneField(
         "marketplace.IPBlock", on_delete=models.CASCADE, related_name="rpki_policy"

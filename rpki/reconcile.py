@@ -148,11 +148,13 @@ def publish_changes(changes, backend):
         for roa in PublishedRoa.objects.filter(removed_at__isnull=True)
         if roa.key not in removed_keys
     ] + [entry(change.prefix, change.asn, change.max_length, _comment(change)) for change in added]
+
     controlled = {block.prefix for block in controlled_blocks()}
     controlled.update(
         IPBlock.objects.filter(pk__in={change.block_id for change in changes if change.block_id})
         .values_list("prefix", flat=True)
     )
+
     try:
         backend.publish(
             added=[entry(c.prefix, c.asn, c.max_length, _comment(c)) for c in added],

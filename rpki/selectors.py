@@ -13,7 +13,7 @@ from .models import PublishedRoa, RoaChange
 
 
 def prefix_under_rpki_control(prefix, when=None):
-    """Whether the platform published a ROA covering `prefix` (a prefix or address) at `when`."""
+    """Return whether a ROA the platform published covered `prefix` (a prefix or address) at `when`."""
     when = when or timezone.now()
     return PublishedRoa.objects.filter(
         Q(removed_at__isnull=True) | Q(removed_at__gt=when),

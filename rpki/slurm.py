@@ -1,9 +1,9 @@
 """SLURM (RFC 8416) and CSV exports of the platform's ROAs, for operators without Krill.
 
 The SLURM file filters every VRP for the platform's blocks out of the
-validator's output and adds the platform's ROAs as assertions, so a
-validator that loads it (Routinator's `--exceptions`, rpki-client's `-S`)
-sees exactly the ROAs the platform wants for that space.
+validator's output and adds the platform's ROAs as assertions. A
+validator that loads it (Routinator takes it with `--exceptions`) then
+outputs exactly the platform's ROAs for that space.
 """
 
 import csv

@@ -18,7 +18,7 @@ class PlatformSpace:
         return cls(IPBlock.objects.values_list("prefix", flat=True))
 
     def touches(self, prefix):
-        """Whether `prefix` overlaps a block: inside one, equal to one, or covering one."""
+        """Return whether `prefix` overlaps a block: inside one, equal to one, or covering one."""
         start, end = int(prefix.network_address), int(prefix.broadcast_address)
         index = bisect_right(self.starts, end) - 1
         return index >= 0 and self.ends[index] >= start

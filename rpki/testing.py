@@ -80,6 +80,7 @@ class KrillStub:
             except ValueError:
                 return _reply(handler, 400, {"label": "general-json", "msg": "Request body is not JSON"})
         self.requests.append((method, handler.path, body))
+
         if handler.headers.get("Authorization") != f"Bearer {self.token}":
             return _reply(handler, 401, {"label": "auth-invalid", "msg": "Invalid credentials"})
         match = ROUTES_PATH.match(handler.path)
@@ -93,6 +94,7 @@ class KrillStub:
                 return _reply(handler, 200, list(self.cas[ca].values()))
         if method != "POST":
             return _reply(handler, 405, {"label": "general-method", "msg": "Method not allowed"})
+
         if not isinstance(body, dict) or not isinstance(body.get("added"), list) or not isinstance(body.get("removed"), list):
             return _reply(handler, 400, {"label": "general-json", "msg": "Expected added and removed lists"})
         with self.lock:
@@ -109,6 +111,7 @@ class KrillStub:
                     "delta_error": {"duplicates": duplicates, "notheld": [], "unknowns": unknowns,
                                     "invalid_length": []},
                 })
+
             if match["dryrun"]:
                 return _reply(handler, 200, {
                     "entries": [{"entry": _as_json(key), "state": "roa_unseen"} for key in added],

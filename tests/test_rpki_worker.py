@@ -11,7 +11,7 @@ from rpki.selectors import suspension_publication_delay
 pytestmark = pytest.mark.worker
 
 # An upper bound for the worker to pick up and finish a task, not a
-# performance requirement; the loop returns as soon as the row appears.
+# performance requirement. The loop returns as soon as the row appears.
 WAIT_SECONDS = 60
 
 
