@@ -113,3 +113,42 @@ def test_owner_lists_nonempty(space, holder, lessee, api_client_for, name):
     block, lease = space
     owner = lessee.owner if name == "leases" else holder.owner
     assert len(results(api_client_for(owner).get(endpoints(block, lease)[name]))) >= 1
+
+
+def test_lessee_requests_max_length(space, lessee, api_client_for):
+    from rpki.models import LeaseRoaRequest
+
+    block, lease = space
+    response = api_client_for(lessee.owner).post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 26})
+    assert response.status_code == 200
+    assert LeaseRoaRequest.objects.get(lease=lease).max_length == 26
+
+
+def test_max_length_outside_lease_is_400(space, lessee, api_client_for):
+    block, lease = space
+    response = api_client_for(lessee.owner).post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 20})
+    assert response.status_code == 400
+    assert response.json() == {
+        "max_length": ["maxLength 20 is outside the lease 198.18.0.0/24; choose 24 to 32."],
+    }
+
+
+def test_max_length_other_organisation_404(space, make_organization, api_client_for):
+    block, lease = space
+    client = api_client_for(make_organization().owner)
+    assert client.post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 26}).status_code == 404
+
+
+def test_max_length_abuse_contact_403(space, lessee, make_user, api_client_for):
+    from accounts.models import Membership, Role
+
+    block, lease = space
+    contact = make_user()
+    Membership.objects.create(user=contact, organization=lessee, role=Role.ABUSE)
+    response = api_client_for(contact).post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 26})
+    assert response.status_code == 403
+
+
+def test_max_length_anonymous_401(space):
+    block, lease = space
+    assert APIClient().post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 26}).status_code == 401

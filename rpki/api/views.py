@@ -1,9 +1,14 @@
 """Read-only API of the ROA state of a user's space and its history."""
 
-from rest_framework import viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
-from .. import selectors
+from accounts.access import managed_organizations
+
+from .. import selectors, services
+from ..exceptions import RpkiError
 from .serializers import BlockStateSerializer, LeaseStateSerializer, PublishedRoaSerializer, RoaChangeSerializer
 
 
@@ -59,3 +64,24 @@ class LeaseStateViewSet(viewsets.ReadOnlyModelViewSet):
         lease = self.get_object()
         changes = self.paginate_queryset(selectors.lease_changes(lease).order_by("-requested_at", "-pk"))
         return self.get_paginated_response(RoaChangeSerializer(changes, many=True).data)
+
+    @action(detail=True, methods=["post"], url_path="max-length")
+    def max_length(self, request, pk=None):
+        """Request a maxLength for the lease's ROA, from the prefix length up to 32."""
+        lease = self.get_object()
+        if not managed_organizations(request.user).filter(pk=lease.lessee_id).exists():
+            return Response(
+                {"detail": "Only the lessee's owners, administrators and technical contacts may change its ROA."},
+                status=status.HTTP_403_FORBIDDEN,
+            )
+        body = MaxLengthSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            services.request_max_length(lease, body.validated_data["max_length"])
+        except RpkiError as exc:
+            raise ValidationError({"max_length": [str(exc)]}) from None
+        return Response(self.get_serializer(lease).data)
+
+
+class MaxLengthSerializer(serializers.Serializer):
+    max_length = serializers.IntegerField(help_text="maxLength of the lease's ROA, from its prefix length to 32.")
