@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from leases.models import Lease
@@ -33,9 +35,11 @@ class SpaceStateMixin(serializers.Serializer):
     def live_roas(self, obj):
         raise NotImplementedError
 
+    @extend_schema_field(OpenApiTypes.STR)
     def get_roa_state(self, obj):
         return selectors.roa_state(self.live_roas(obj))[0]
 
+    @extend_schema_field(PublishedRoaSerializer(many=True))
     def get_roas(self, obj):
         return PublishedRoaSerializer(self.live_roas(obj), many=True).data
 
@@ -62,6 +66,7 @@ class LeaseStateSerializer(SpaceStateMixin, serializers.ModelSerializer):
     def live_roas(self, obj):
         return list(selectors.lease_roas(obj).filter(removed_at=None).order_by("prefix", "asn"))
 
+    @extend_schema_field(OpenApiTypes.FLOAT)
     def get_suspension_publication_delay_seconds(self, obj):
         delay = selectors.suspension_publication_delay(obj)
         return None if delay is None else delay.total_seconds()

@@ -1,5 +1,6 @@
-"""Read-only API of the ROA state of a user's space and its history."""
+"""API of the ROA state of a user's space and its history, and of the lessee's maxLength request."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -12,8 +13,12 @@ from ..exceptions import RpkiError
 from .serializers import BlockStateSerializer, LeaseStateSerializer, PublishedRoaSerializer, RoaChangeSerializer
 
 
+class MaxLengthSerializer(serializers.Serializer):
+    max_length = serializers.IntegerField(help_text="maxLength of the lease's ROA, from its prefix length to 32.")
+
+
 class PublishedRoaViewSet(viewsets.ReadOnlyModelViewSet):
-    """ROAs published for the user's blocks and leases; `?history=true` includes removed ones."""
+    """ROAs published for the user's blocks and leases. With `?history=true` removed ones are included."""
 
     serializer_class = PublishedRoaSerializer
     filterset_fields = ["purpose", "asn", "lease", "block"]
@@ -65,6 +70,7 @@ class LeaseStateViewSet(viewsets.ReadOnlyModelViewSet):
         changes = self.paginate_queryset(selectors.lease_changes(lease).order_by("-requested_at", "-pk"))
         return self.get_paginated_response(RoaChangeSerializer(changes, many=True).data)
 
+    @extend_schema(request=MaxLengthSerializer, responses=LeaseStateSerializer)
     @action(detail=True, methods=["post"], url_path="max-length")
     def max_length(self, request, pk=None):
         """Request a maxLength for the lease's ROA, from the prefix length up to 32."""
@@ -82,6 +88,3 @@ class LeaseStateViewSet(viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"max_length": [str(exc)]}) from None
         return Response(self.get_serializer(lease).data)
 
-
-class MaxLengthSerializer(serializers.Serializer):
-    max_length = serializers.IntegerField(help_text="maxLength of the lease's ROA, from its prefix length to 32.")
