@@ -88,11 +88,12 @@ def import_routes(text, *, filename="", user=None):
 
 
 def _upsert_observations(record, routes):
-    prefixes = {prefix for prefix, _ in routes}
-    existing = {
-        (observation.prefix, observation.origin_asn): observation
-        for observation in RouteObservation.objects.select_for_update().filter(prefix__in=[str(p) for p in prefixes])
-    }
+    prefixes = sorted({str(prefix) for prefix, _ in routes})
+    existing = {}
+    for start in range(0, len(prefixes), INSERT_BATCH):
+        chunk = prefixes[start:start + INSERT_BATCH]
+        for observation in RouteObservation.objects.select_for_update().filter(prefix__in=chunk):
+            existing[(observation.prefix, observation.origin_asn)] = observation
     created, updated = [], []
     for (prefix, origin), (first_seen, last_seen) in routes.items():
         observation = existing.get((prefix, origin))

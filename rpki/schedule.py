@@ -7,4 +7,10 @@ BEAT_SCHEDULE = {
         "schedule": crontab(minute=f"*/{settings.RPKI_RECONCILE_MINUTES}"),
         "kwargs": {"reason": "scheduled"},
     },
+    # Leases end and get suspended between imports, so the same routes
+    # can break a rule an hour later.
+    "rpki-check-routes": {
+        "task": "rpki.tasks.check_routes_task",
+        "schedule": crontab(minute=17),
+    },
 }

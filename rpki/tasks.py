@@ -2,6 +2,7 @@ import logging
 
 from celery import shared_task
 
+from .checks import check_routes
 from .krill import PublicationError
 from .reconcile import reconcile
 
@@ -21,3 +22,11 @@ def reconcile_roas_task(self, reason="scheduled", lease_id=None):
     logger.info("Reconciling ROAs (%s, lease %s, attempt %s)", reason, lease_id, self.request.retries + 1)
     result = reconcile(reason=reason)
     return {"added": result.added, "removed": result.removed, "change_ids": result.change_ids}
+
+
+@shared_task
+def check_routes_task():
+    """Validate every observed route against the current VRPs again and record new findings."""
+    findings = check_routes()
+    logger.info("Checked observed routes: findings %s", [finding.pk for finding in findings])
+    return len(findings)
