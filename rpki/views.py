@@ -1,9 +1,15 @@
 """Pages where holders and lessees see the ROA state of their space and its history."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from . import selectors
+from accounts.access import managed_organizations
+
+from . import selectors, services
+from .exceptions import RpkiError
 
 HISTORY_LIMIT = 200
 
@@ -46,4 +52,20 @@ def lease_detail(request, pk):
         "roas": roas,
         "changes": selectors.lease_changes(lease)[:HISTORY_LIMIT],
         "suspension_delay": selectors.suspension_publication_delay(lease),
+        "can_manage": managed_organizations(request.user).filter(pk=lease.lessee_id).exists(),
     })
+
+
+@require_POST
+@login_required
+def request_max_length(request, pk):
+    lease = get_object_or_404(selectors.visible_leases(request.user), pk=pk)
+    if not managed_organizations(request.user).filter(pk=lease.lessee_id).exists():
+        raise PermissionDenied("Only the lessee's owners, administrators and technical contacts may change its ROA.")
+    try:
+        max_length = services.request_max_length(lease, request.POST.get("max_length"))
+    except RpkiError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"The ROA of {lease.prefix} will allow prefixes up to /{max_length}.")
+    return redirect("rpki:lease-detail", pk=lease.pk)

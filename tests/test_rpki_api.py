@@ -152,3 +152,44 @@ def test_max_length_abuse_contact_403(space, lessee, make_user, api_client_for):
 def test_max_length_anonymous_401(space):
     block, lease = space
     assert APIClient().post(f"/api/rpki/leases/{lease.pk}/max-length/", {"max_length": 26}).status_code == 401
+
+
+def upload(client, path, name, text):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return client.post(path, {"file": SimpleUploadedFile(name, text.encode())}, format="multipart")
+
+
+def test_staff_uploads_vrps(db, make_user, api_client_for):
+    staff = make_user(is_staff=True)
+    response = upload(api_client_for(staff), "/api/rpki/imports/vrps/", "vrps.csv",
+                      "ASN,IP Prefix,Max Length,Trust Anchor\nAS64496,192.0.2.0/24,24,ripe\n")
+    assert response.status_code == 201
+    assert response.json()["vrps"] == 1
+
+
+def test_staff_uploads_routes(space, make_user, api_client_for):
+    staff = make_user(is_staff=True)
+    response = upload(api_client_for(staff), "/api/rpki/imports/routes/", "routes.csv",
+                      "prefix,origin_asn,first_seen,last_seen\n198.18.0.0/24,64666,2026-11-01,2099-01-01\n")
+    assert response.status_code == 201
+    assert response.json()["routes"] == 1
+
+
+def test_bad_upload_is_400(db, make_user, api_client_for):
+    staff = make_user(is_staff=True)
+    response = upload(api_client_for(staff), "/api/rpki/imports/vrps/", "vrps.json", '{"vrps": []}')
+    assert response.status_code == 400
+    assert response.json() == {
+        "file": ['The VRP JSON has no "roas" list; upload Routinator\'s or rpki-client\'s JSON output.'],
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/rpki/imports/vrps/", "/api/rpki/imports/routes/"])
+def test_upload_needs_staff(space, holder, api_client_for, path):
+    assert upload(api_client_for(holder.owner), path, "x.csv", "ASN,IP Prefix\n").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/rpki/imports/vrps/", "/api/rpki/imports/routes/"])
+def test_upload_anonymous_401(db, path):
+    assert upload(APIClient(), path, "x.csv", "ASN,IP Prefix\n").status_code == 401

@@ -101,3 +101,45 @@ def test_anonymous_redirected_to_login(client, space, page):
     response = client.get(page_urls(block, lease)[page])
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_lessee_sets_max_length(client, space, lessee):
+    from rpki.models import LeaseRoaRequest
+
+    block, lease = space
+    client.force_login(lessee.owner)
+    response = client.post(reverse("rpki:lease-max-length", args=[lease.pk]), {"max_length": "25"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("rpki:lease-detail", args=[lease.pk])
+    assert LeaseRoaRequest.objects.get(lease=lease).max_length == 25
+
+
+def test_max_length_form_other_organisation_404(client, space, make_organization):
+    block, lease = space
+    client.force_login(make_organization().owner)
+    response = client.post(reverse("rpki:lease-max-length", args=[lease.pk]), {"max_length": "25"})
+    assert response.status_code == 404
+
+
+def test_max_length_form_holder_404(client, space, holder):
+    block, lease = space
+    client.force_login(holder.owner)
+    response = client.post(reverse("rpki:lease-max-length", args=[lease.pk]), {"max_length": "25"})
+    assert response.status_code == 404
+
+
+def test_max_length_form_anonymous_redirected(client, space):
+    block, lease = space
+    response = client.post(reverse("rpki:lease-max-length", args=[lease.pk]), {"max_length": "25"})
+    assert response.status_code == 302
+    assert "login" in response["Location"]
+
+
+def test_max_length_form_invalid_kept_out(client, space, lessee):
+    from rpki.models import LeaseRoaRequest
+
+    block, lease = space
+    client.force_login(lessee.owner)
+    response = client.post(reverse("rpki:lease-max-length", args=[lease.pk]), {"max_length": "abc"})
+    assert response.status_code == 302
+    assert not LeaseRoaRequest.objects.filter(lease=lease).exists()

@@ -1,4 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
+
+from .imports import RouteUploadView, VrpUploadView
 
 from .views import BlockStateViewSet, LeaseStateViewSet, PublishedRoaViewSet, RoaChangeViewSet
 
@@ -10,4 +13,8 @@ router.register("roa-changes", RoaChangeViewSet, basename="roa-change")
 router.register("blocks", BlockStateViewSet, basename="block-state")
 router.register("leases", LeaseStateViewSet, basename="lease-state")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("imports/vrps/", VrpUploadView.as_view(), name="vrp-upload"),
+    path("imports/routes/", RouteUploadView.as_view(), name="route-upload"),
+    *router.urls,
+]
