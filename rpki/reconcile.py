@@ -4,6 +4,7 @@ import logging
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -71,8 +72,8 @@ def reconcile(*, reason="", backend=None):
             resync_published(current)
             changes = plan_changes(reason=reason, backend_name=backend.name)
             _publish_in_batches(changes, backend, result)
-        if result.changed:
-            write_parking_exports()
+        # Written after every run, so a deleted or stale export is restored.
+        write_parking_exports()
     logger.info(
         "Reconciled ROAs (%s): %s added, %s removed, changes %s",
         reason or "unspecified", result.added, result.removed, result.change_ids,
@@ -238,8 +239,6 @@ def resync_published(entries):
 
 
 def _purpose_of(asn):
-    from django.conf import settings
-
     if asn == 0:
         return RoaPurpose.AS0
     if asn == settings.RPKI_PARKING_ASN:
