@@ -1,10 +1,10 @@
 """The ROA set the platform wants published, derived from blocks and leases.
 
 An active lease with an origin ASN gets a ROA to that ASN for its prefix.
-Every other part of a controlled block is parked: a suspended lease, an
-active lease whose lessee named no origin ASN, and space nobody leases
-(including the space of ended leases) gets a ROA to the parking ASN, or an
-AS0 ROA where the block's policy or RPKI_PARK_WITH_AS0 says so.
+Every other part of a controlled block is parked. A suspended lease, an
+active lease without an origin ASN, and unleased space (including the
+space of ended leases) get a ROA to the parking ASN, or an AS0 ROA where
+the block's policy or RPKI_PARK_WITH_AS0 requests it.
 """
 
 from dataclasses import dataclass

@@ -208,8 +208,8 @@ def parse_bgpdump(text):
 
     Fields are `type|time|B or A or W|peer address|peer ASN|prefix|AS path|...`.
     Withdrawals carry no path and are skipped. The origin is the last AS of
-    the path; a path ending in an AS_SET (`{64500,64501}`) has no single
-    origin and is stored with origin None.
+    the path. A path ending in an AS_SET (`{64500,64501}`) has no single
+    origin, so it is stored with origin None.
     """
     parsed = ParsedRoutes(ImportFormat.BGPDUMP)
     for number, line in enumerate(text.splitlines(), start=1):

@@ -2,8 +2,8 @@
 
 Compares the indexed validator the platform uses (rpki.validation.VrpIndex)
 with a straightforward one that scans every VRP for each route
-(validate_by_scan). The scan is run on a sample of routes because a full
-run would take hours; its time for all routes is extrapolated from the
+(validate_by_scan). The scan runs on a sample of routes because a full
+run would take hours. Its time for all routes is extrapolated from the
 sample and reported as an estimate. Both run in this one process, on one
 core, on the same synthetic data, and the sample's results are checked to
 agree.
