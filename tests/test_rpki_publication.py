@@ -213,3 +213,15 @@ def test_parking_exports_written(leased, krill):
         ("198.18.1.0/24", PARKING, "198.18.0.0/23"),
     ]
     assert "route 198.18.1.0/24 blackhole;" in settings.RPKI_BIRD_CONFIG_PATH.read_text()
+
+
+def test_entry_removed_by_hand_resynchronised(leased, krill):
+    backend = krill_backend(krill.url)
+    reconcile(reason="activated", backend=backend)
+    KrillClient(base_url=krill.url, ca="platform", token="secret").update_routes(
+        added=[], removed=[{"asn": 64500, "prefix": "198.18.0.0/24", "max_length": 24}],
+    )
+    lease_services.suspend(leased, reason="spam")
+    reconcile(reason="suspended", backend=backend)
+    assert krill.routes() == [(PARKING, "198.18.0.0/24", 24), (PARKING, "198.18.1.0/24", 24)]
+    assert live_keys() == {("198.18.0.0/24", PARKING, 24), ("198.18.1.0/24", PARKING, 24)}
