@@ -5,7 +5,8 @@ specific than a block (a less specific route is someone's aggregate and is
 only validated):
 
 - inside a running lease and announced by an ASN other than the lease's
-  origin ASN: hijack;
+  origin ASN: hijack (a lease without an origin ASN authorises no ASN, so
+  any announcement counts);
 - after the lease of that space ended, announced by the former lease's
   origin ASN: announced after lease end (the holder is e-mailed too);
 - inside a suspended lease or unleased space, announced by any ASN other
@@ -59,9 +60,9 @@ def classify(observation):
                         f"parked space may be announced only by the parking ASN AS{settings.RPKI_PARKING_ASN}.")
             return None
         if origin != lease.origin_asn:
-            expected = f"AS{lease.origin_asn}" if lease.origin_asn else "no origin ASN yet"
+            expected = f"origin AS{lease.origin_asn}" if lease.origin_asn else "no origin ASN set"
             return (FindingKind.HIJACK, block, lease,
-                    f"Hijack: {prefix} is leased (lease {lease.pk}, origin {expected}) "
+                    f"Hijack: {prefix} is leased (lease {lease.pk}, {expected}) "
                     f"but was announced by {origin_text}.")
         return None
 

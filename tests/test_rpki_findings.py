@@ -153,3 +153,10 @@ def test_seen_again_keeps_one_case(lease):
     observe("198.18.0.0/24", 64666, seen + timedelta(minutes=5))
     assert Case.objects.count() == 1
     assert Finding.objects.count() == 1
+
+
+def test_lease_without_origin_any_announcement_hijack(listing, lessee):
+    lease = lease_services.rent(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
+    [finding] = observe("198.18.0.0/24", 64500)
+    assert finding.kind == FindingKind.HIJACK
+    assert f"(lease {lease.pk}, no origin ASN set)" in finding.description
