@@ -6,6 +6,7 @@ from leases import services as lease_services
 from leases.choices import Term
 from rpki.choices import ChangeAction, ChangeStatus, RoaPurpose
 from rpki.models import PublishedRoa, RoaChange
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from rpki.models import Finding, Vrp
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture(autouse=True)

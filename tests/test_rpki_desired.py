@@ -10,6 +10,7 @@ from rpki.choices import RoaPurpose
 from rpki.desired import desired_roas, free_pieces
 from rpki.exceptions import RpkiError
 from rpki.models import BlockRpkiPolicy
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 net = ipaddress.IPv4Network
 PARKING = 64511

@@ -9,6 +9,7 @@ from rpki.checks import check_routes
 from rpki.choices import FindingKind, InvalidReason, ValidationState
 from rpki.imports import import_routes, import_vrps
 from rpki.models import Finding, RouteObservation
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 PARKING = 64511
 HEADER = "prefix,origin_asn,first_seen,last_seen\n"

@@ -7,6 +7,7 @@ from rpki.choices import ImportFormat, ImportStatus
 from rpki.imports import import_routes, import_vrps
 from rpki.models import DataImport, RouteObservation, Vrp
 from rpki.parsers import ParseError, parse_bgpdump, parse_vrps
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 net = ipaddress.IPv4Network
 UTC = dt_timezone.utc

@@ -7,6 +7,7 @@ from rpki.choices import RoaPurpose
 from rpki.models import PublishedRoa
 from rpki.parking import bird_config, parked_list, parse_neighbors
 from tests.conftest import require_binary
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 NOW = datetime(2026, 12, 1, tzinfo=dt_timezone.utc)
 

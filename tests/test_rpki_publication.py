@@ -15,6 +15,7 @@ from rpki.reconcile import reconcile
 from rpki.selectors import prefix_under_rpki_control, suspension_publication_delay
 from rpki.slurm import CSV_HEADER
 from rpki.testing import KrillStub
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 PARKING = 64511
 

@@ -6,16 +6,7 @@ from leases import services as lease_services
 from leases.choices import Term
 from rpki.choices import ChangeAction, ChangeStatus, RoaPurpose
 from rpki.models import PublishedRoa, RoaChange
-
-
-@pytest.fixture(autouse=True)
-def page_settings(settings):
-    # Static files from their source folders, so the pages render without collectstatic.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.LOGIN_URL = "/login/"
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from leases.choices import Term
 from rpki.choices import ChangeAction, ChangeStatus, RoaPurpose
 from rpki.models import PublishedRoa, RoaChange
 from rpki.selectors import suspension_publication_delay
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
 
 pytestmark = pytest.mark.worker
 

@@ -1,5 +1,5 @@
 from django.urls import path
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from .imports import RouteUploadView, VrpUploadView
 
@@ -7,7 +7,7 @@ from .views import BlockStateViewSet, LeaseStateViewSet, PublishedRoaViewSet, Ro
 
 app_name = "rpki-api"
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("roas", PublishedRoaViewSet, basename="roa")
 router.register("roa-changes", RoaChangeViewSet, basename="roa-change")
 router.register("blocks", BlockStateViewSet, basename="block-state")
