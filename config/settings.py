@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "state" or "status" with their own
+    # choices; each choice set gets a stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LeaseStateEnum": "leases.choices.LeaseState",
+        "CaseStateEnum": "abuse.choices.CaseState",
+    },
 }
 
 # Celery: Redis is both broker and result backend.
@@ -246,6 +252,8 @@ ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default="http://localhost:8000")
 ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360)
 # Cases the escalation task locks and handles per transaction.
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
+# The admin queue marks a deadline as due this many hours before it passes.
+ABUSE_DUE_SOON_HOURS = env.int("ABUSE_DUE_SOON_HOURS", default=4)
 
 # --- rpki ---
 # The ASN that announces parked space (idle, suspended and ended leases).
