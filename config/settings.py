@@ -292,3 +292,33 @@ MONITORING_PATTERNS_AFTER_SCAN = env.bool("MONITORING_PATTERNS_AFTER_SCAN", defa
 # Hours between periodic runs.
 MONITORING_PTR_SCAN_HOURS = env.int("MONITORING_PTR_SCAN_HOURS", default=6)
 MONITORING_DNSBL_CHECK_HOURS = env.int("MONITORING_DNSBL_CHECK_HOURS", default=12)
+
+# --- rpki ---
+# The ASN that announces parked space (idle, suspended and ended leases).
+# The default is from the documentation range (RFC 5398); set the real one.
+RPKI_PARKING_ASN = env.int("RPKI_PARKING_ASN", default=64511)
+# Park with AS0 ROAs ("nobody may originate this") in place of the parking
+# ASN. A block's own RPKI policy in the admin overrides this default.
+RPKI_PARK_WITH_AS0 = env.bool("RPKI_PARK_WITH_AS0", default=False)
+# Where ROA changes are published: "krill" (its API) or "slurm" (RFC 8416
+# files written to the paths below for the operator's validators).
+RPKI_BACKEND = env.str("RPKI_BACKEND", default="slurm")
+RPKI_KRILL_URL = env.str("RPKI_KRILL_URL", default="https://127.0.0.1:3000")
+RPKI_KRILL_CA = env.str("RPKI_KRILL_CA", default="platform")
+RPKI_KRILL_TOKEN = env.str("RPKI_KRILL_TOKEN", default="")
+# Seconds to wait for one Krill API request.
+RPKI_KRILL_TIMEOUT = env.float("RPKI_KRILL_TIMEOUT", default=10.0)
+# A CA bundle for Krill's TLS certificate (Krill ships a self-signed one);
+# empty uses the system store.
+RPKI_KRILL_CA_BUNDLE = env.str("RPKI_KRILL_CA_BUNDLE", default="")
+RPKI_EXPORT_DIR = Path(env.str("RPKI_EXPORT_DIR", default=str(BASE_DIR / "var" / "rpki")))
+RPKI_SLURM_JSON_PATH = Path(env.str("RPKI_SLURM_JSON_PATH", default=str(RPKI_EXPORT_DIR / "slurm.json")))
+RPKI_SLURM_CSV_PATH = Path(env.str("RPKI_SLURM_CSV_PATH", default=str(RPKI_EXPORT_DIR / "roas.csv")))
+RPKI_BIRD_CONFIG_PATH = Path(env.str("RPKI_BIRD_CONFIG_PATH", default=str(RPKI_EXPORT_DIR / "bird-parking.conf")))
+RPKI_PARKED_JSON_PATH = Path(env.str("RPKI_PARKED_JSON_PATH", default=str(RPKI_EXPORT_DIR / "parked.json")))
+# BIRD router id and BGP neighbours ("address AS-number" pairs, comma
+# separated, e.g. "127.0.0.2 64512") for the parking announcements.
+RPKI_BIRD_ROUTER_ID = env.str("RPKI_BIRD_ROUTER_ID", default="127.0.0.1")
+RPKI_BIRD_NEIGHBORS = env.list("RPKI_BIRD_NEIGHBORS", default=[])
+# Minutes between scheduled reconciliations; suspensions reconcile at once.
+RPKI_RECONCILE_MINUTES = env.int("RPKI_RECONCILE_MINUTES", default=10)
