@@ -7,6 +7,9 @@ from .validation import validate_country, validate_vat
 
 
 class ProfileForm(forms.ModelForm):
+    website = forms.URLField(required=False, assume_scheme="https")
+    policy_url = forms.URLField(required=False, assume_scheme="https", help_text="Link to the published policy.")
+
     class Meta:
         model = ClientProfile
         fields = [
