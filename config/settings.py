@@ -229,6 +229,24 @@ LOGGING = {
     },
 }
 
+# --- abuse ---
+# Reports larger than ABUSE_MAX_REPORT_BYTES are rejected at intake with an
+# error (an MTA then bounces or retries them); reports up to that size are
+# stored, and those over ABUSE_MAX_PARSE_BYTES are kept unparsed and flagged.
+ABUSE_MAX_REPORT_BYTES = env.int("ABUSE_MAX_REPORT_BYTES", default=25 * 1024 * 1024)
+ABUSE_MAX_PARSE_BYTES = env.int("ABUSE_MAX_PARSE_BYTES", default=10 * 1024 * 1024)
+# Deadlines used when no SLA policy row matches a case, in hours.
+ABUSE_DEFAULT_RESPONSE_HOURS = env.int("ABUSE_DEFAULT_RESPONSE_HOURS", default=24)
+ABUSE_DEFAULT_RESOLUTION_HOURS = env.int("ABUSE_DEFAULT_RESOLUTION_HOURS", default=72)
+# Where escalations go, and the base URL of links in notification e-mails.
+ABUSE_TEAM_EMAIL = env.str("ABUSE_TEAM_EMAIL", default="abuse-team@localhost")
+ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default="http://localhost:8000")
+# A notification of the same kind about the same case is not sent again
+# within this many minutes.
+ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360)
+# Cases the escalation task locks and handles per transaction.
+ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
+
 # --- kyc ---
 # A lessee needs a current due-diligence approval to activate a lease.
 KYC_REQUIRED_FOR_ACTIVATION = env.bool("KYC_REQUIRED_FOR_ACTIVATION", default=True)

@@ -1,0 +1,165 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+
+from ..choices import OPEN_STATES, CaseState, Category, Escalation, Queue, Severity, TimelineKind
+
+
+class Case(models.Model):
+    """Abuse events of one kind against one responsible party, handled as a unit.
+
+    Events group into the open case of their lease and category; space no
+    lease covered groups by holder, or on the platform's queue. The lessee
+    and holder are recorded as they were when the first event happened.
+    `grouping_key` names that group, and a partial unique index allows one
+    open case per group, so concurrent intake cannot open two.
+    """
+
+    grouping_key = models.CharField(max_length=64)
+    queue = models.CharField(max_length=16, choices=Queue.choices)
+    category = models.CharField(max_length=16, choices=Category.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.LOW)
+    state = models.CharField(max_length=16, choices=CaseState.choices, default=CaseState.OPEN)
+    escalation = models.PositiveSmallIntegerField(choices=Escalation.choices, default=Escalation.NONE)
+
+    lease = models.ForeignKey(
+        "leases.Lease", null=True, blank=True, on_delete=models.PROTECT, related_name="abuse_cases"
+    )
+    lessee = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="abuse_cases"
+    )
+    holder = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
+        related_name="abuse_cases_on_space",
+    )
+    rpki_controlled = models.BooleanField(
+        "RPKI-controlled",
+        default=False,
+        help_text="Whether the platform controlled the space's ROAs when the case opened.",
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    event_count = models.PositiveIntegerField(default=0)
+    first_event_at = models.DateTimeField()
+    last_event_at = models.DateTimeField()
+
+    policy = models.ForeignKey(
+        "abuse.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField()
+    response_due_at = models.DateTimeField()
+    resolution_due_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    mitigated_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    paused_total = models.DurationField(default=timedelta(0))
+    response_breached_at = models.DateTimeField(null=True, blank=True)
+    resolution_breached_at = models.DateTimeField(null=True, blank=True)
+    mitigation = models.TextField(blank=True, help_text="The lessee's description of what it did.")
+
+    suspension_decided_at = models.DateTimeField(null=True, blank=True)
+    # TODO: the rpki app sets this when the ROA change that follows a
+    # suspension is published; until then the case page shows it as pending.
+    roa_change_published_at = models.DateTimeField("ROA change published at", null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["resolution_due_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grouping_key"],
+                condition=models.Q(state__in=OPEN_STATES),
+                name="case_one_open_per_group",
+                violation_error_message="An open case already exists for this lease and category.",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "response_due_at"], name="case_state_response_idx"),
+            models.Index(fields=["state", "resolution_due_at"], name="case_state_resolution_idx"),
+            models.Index(fields=["lessee", "state"], name="case_lessee_state_idx"),
+            models.Index(fields=["holder", "state"], name="case_holder_state_idx"),
+        ]
+
+    def __str__(self):
+        return f"Case {self.pk}: {self.get_category_display()} on {self.subject}"
+
+    @property
+    def subject(self):
+        if self.lease_id:
+            return str(self.lease.prefix)
+        return self.get_queue_display()
+
+    @property
+    def is_open(self):
+        return self.state in OPEN_STATES
+
+    @property
+    def next_deadline(self):
+        """The deadline the lessee must meet next, or None once both are met."""
+        if self.responded_at is None:
+            return self.response_due_at
+        if self.mitigated_at is None:
+            return self.resolution_due_at
+        return None
+
+    @property
+    def is_breached(self):
+        return self.response_breached_at is not None or self.resolution_breached_at is not None
+
+    @property
+    def roa_change_delay(self):
+        if self.suspension_decided_at and self.roa_change_published_at:
+            return self.roa_change_published_at - self.suspension_decided_at
+        return None
+
+
+class TimelineEntry(models.Model):
+    """One state change, note, message or notification of a case: who, when and what.
+
+    Entries with `internal` set are for the abuse team only and are never
+    shown or sent to the lessee or holder.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=16, choices=TimelineKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(
+        max_length=100, help_text="Who acted, as shown: a user's name, the lessee or the system."
+    )
+    internal = models.BooleanField(default=False)
+    text = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "timeline entries"
+        indexes = [models.Index(fields=["case", "created_at"], name="timeline_case_time_idx")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.text[:60]}"
+
+
+class Notification(models.Model):
+    """An e-mail sent about a case, kept to limit repeats of the same kind."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=32)
+    recipients = models.JSONField(default=list)
+    subject = models.CharField(max_length=200)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-sent_at"]
+        indexes = [models.Index(fields=["case", "kind", "sent_at"], name="notification_case_kind_idx")]
+
+    def __str__(self):
+        return f"{self.kind} for case {self.case_id} at {self.sent_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,103 @@
+from django.conf import settings
+from django.db import models
+
+from core.fields import CidrField
+
+from ..choices import Category, Channel, Confidence, ReportStatus
+
+
+class Report(models.Model):
+    """One abuse report exactly as it arrived, kept as evidence.
+
+    `raw` holds the message or request body byte for byte and `sha256` its
+    digest; both are written before any parser runs, so a report whose
+    parsing fails is still on file and can be parsed again later.
+    """
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    source = models.CharField(
+        max_length=200,
+        help_text="Who sent it: a reporter's address, a feed name or a monitor such as dnsbl.",
+    )
+    content_type = models.CharField(max_length=100)
+    raw = models.BinaryField()
+    size = models.PositiveIntegerField("size in bytes")
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    received_at = models.DateTimeField(db_index=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reporter_email = models.EmailField(blank=True)
+    status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
+    parser = models.CharField(max_length=32, blank=True)
+    parse_error = models.TextField(blank=True)
+    parse_notes = models.TextField(blank=True, help_text="Rows or addresses the parser skipped, and why.")
+    parse_attempts = models.PositiveIntegerField(default=0)
+    parsed_at = models.DateTimeField(null=True, blank=True)
+    event_count = models.PositiveIntegerField(default=0)
+    duplicate_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["status", "received_at"], name="report_status_time_idx")]
+
+    def __str__(self):
+        return f"Report {self.pk} from {self.source} ({self.get_status_display()})"
+
+
+class Event(models.Model):
+    """One abuse observation: an IPv4 address at a time, of a category.
+
+    The lease, lessee and holder are the ones that held the address at
+    `occurred_at`, not today's. A unique constraint on source, address, time
+    and type makes a repeated observation count once; a repeat only raises
+    `repeat_count`.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(
+        "abuse.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    source = models.CharField(max_length=200)
+    # A /32; a cidr column so that case searches by prefix use containment.
+    ip = CidrField("IP address")
+    port = models.PositiveIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField()
+    zone_assumed = models.BooleanField(
+        default=False, help_text="The report gave no time zone, so UTC was assumed."
+    )
+    category = models.CharField(max_length=16, choices=Category.choices)
+    type = models.CharField(max_length=64, blank=True, help_text="The reporter's own type word.")
+    reporter = models.CharField(max_length=200, blank=True)
+    confidence = models.CharField(max_length=8, choices=Confidence.choices, default=Confidence.HIGH)
+    description = models.TextField(blank=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    lease = models.ForeignKey(
+        "leases.Lease", null=True, blank=True, on_delete=models.SET_NULL, related_name="abuse_events"
+    )
+    lessee = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    holder = models.ForeignKey(
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    repeat_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source", "ip", "occurred_at", "type"], name="event_unique_observation"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["case", "occurred_at"], name="event_case_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_category_display()} from {self.address} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def address(self):
+        return self.ip.network_address if self.ip is not None else None

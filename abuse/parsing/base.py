@@ -1,0 +1,107 @@
+"""What every parser returns, and the errors they raise."""
+
+import ipaddress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..choices import Category, Confidence
+
+
+class ParseError(Exception):
+    """The report could not be read, or held no event where it should have one."""
+
+
+@dataclass
+class ParsedEvent:
+    ip: ipaddress.IPv4Address
+    occurred_at: datetime
+    category: str
+    zone_assumed: bool = False
+    type: str = ""
+    port: int | None = None
+    reporter: str = ""
+    confidence: str = Confidence.HIGH
+    description: str = ""
+    evidence: dict = field(default_factory=dict)
+
+
+@dataclass
+class ParseResult:
+    parser: str
+    events: list[ParsedEvent]
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_ipv4(value, *, what="address"):
+    """Return an IPv4Address, or raise ParseError naming the value."""
+    text = str(value or "").strip().strip("[]")
+    if not text:
+        raise ParseError(f"The {what} is missing.")
+    try:
+        return ipaddress.IPv4Address(text)
+    except ValueError:
+        raise ParseError(
+            f"The {what} {text!r} is not an IPv4 address; the platform leases IPv4 space only."
+        ) from None
+
+
+def parse_port(value):
+    if value in (None, ""):
+        return None
+    try:
+        port = int(str(value).strip())
+    except ValueError:
+        raise ParseError(f"Port {value!r} is not a number.") from None
+    if not 0 <= port <= 65535:
+        raise ParseError(f"Port {port} is out of range; ports run from 0 to 65535.")
+    return port
+
+
+def check_category(value):
+    if value not in Category.values:
+        choices = ", ".join(Category.values)
+        raise ParseError(f"Category {value!r} is unknown; use one of {choices}.")
+    return value
+
+
+# Words in a reporter's type or feed name, mapped to a category. The first
+# match in this order wins, so specific words come before general ones.
+CATEGORY_WORDS = (
+    ("phish", Category.PHISHING),
+    ("copyright", Category.COPYRIGHT),
+    ("dmca", Category.COPYRIGHT),
+    ("infring", Category.COPYRIGHT),
+    ("hijack", Category.HIJACK),
+    ("ddos", Category.DDOS),
+    ("dos", Category.DDOS),
+    ("amplif", Category.DDOS),
+    ("botnet", Category.BOTNET),
+    ("bot", Category.BOTNET),
+    ("drone", Category.BOTNET),
+    ("sinkhole", Category.BOTNET),
+    ("c2", Category.BOTNET),
+    ("malware", Category.MALWARE),
+    ("virus", Category.MALWARE),
+    ("trojan", Category.MALWARE),
+    ("login", Category.LOGIN_ATTACK),
+    ("brute", Category.LOGIN_ATTACK),
+    ("ssh", Category.LOGIN_ATTACK),
+    ("scan", Category.SCANNING),
+    ("probe", Category.SCANNING),
+    ("blocklist", Category.BLOCKLIST),
+    ("blacklist", Category.BLOCKLIST),
+    ("dnsbl", Category.BLOCKLIST),
+    ("ptr", Category.PTR_CHURN),
+    ("spam", Category.SPAM),
+    ("harvest", Category.SPAM),
+    ("abuse", Category.SPAM),
+)
+
+
+def guess_category(*words):
+    """Map a reporter's type words to a category, or `other` when none matches."""
+    text = " ".join(word for word in words if word).lower()
+    for fragment, category in CATEGORY_WORDS:
+        if fragment in text:
+            return category
+    return Category.OTHER

@@ -1,0 +1,56 @@
+"""SLA policies: which one applies to a case, and the deadlines it sets."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+
+from .models import SlaPolicy
+
+
+def policy_for(category, severity):
+    """Return the most specific active policy for a category and severity.
+
+    Falls back to an unsaved policy with the ABUSE_DEFAULT_* hours when no
+    row matches, so a case always has deadlines.
+    """
+    candidates = SlaPolicy.objects.filter(is_active=True).filter(
+        Q(category=category) | Q(category=""), Q(severity=severity) | Q(severity__isnull=True)
+    )
+    best = None
+    best_rank = None
+    for policy in candidates:
+        rank = (policy.category == category, policy.severity == severity)
+        if best_rank is None or rank > best_rank:
+            best, best_rank = policy, rank
+    if best is not None:
+        return best
+    return SlaPolicy(
+        response_time=timedelta(hours=settings.ABUSE_DEFAULT_RESPONSE_HOURS),
+        resolution_time=timedelta(hours=settings.ABUSE_DEFAULT_RESOLUTION_HOURS),
+    )
+
+
+def apply_policy(case):
+    """Set the case's policy and deadlines from its category and severity.
+
+    Deadlines count from `opened_at` plus the time spent paused. A later
+    policy (after a severity rise) may bring a deadline forward, never push
+    it back. Returns True when a deadline changed.
+    """
+    policy = policy_for(case.category, case.severity)
+    case.policy = policy if policy.pk else None
+    response_due = case.opened_at + case.paused_total + policy.response_time
+    resolution_due = case.opened_at + case.paused_total + policy.resolution_time
+    changed = False
+    if case.response_due_at is None or response_due < case.response_due_at:
+        case.response_due_at = response_due
+        changed = True
+    if case.resolution_due_at is None or resolution_due < case.resolution_due_at:
+        case.resolution_due_at = resolution_due
+        changed = True
+    return changed
+
+
+def suspends_on_breach(case):
+    return policy_for(case.category, case.severity).suspend_on_breach

@@ -1,0 +1,211 @@
+import io
+import ipaddress
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from abuse.choices import Category, Confidence
+from abuse.parsing import ParseError, parse
+from abuse.parsing.times import parse_time
+from tests.abuse_helpers import utc
+
+SAMPLES = Path(__file__).parent / "abuse_samples"
+
+
+def sample(name):
+    return (SAMPLES / name).read_bytes()
+
+
+def only_event(result):
+    assert len(result.events) == 1
+    return result.events[0]
+
+
+def test_arf_with_source_ip():
+    result = parse(sample("arf_with_source_ip.eml"), "message/rfc822")
+    event = only_event(result)
+    assert result.parser == "arf"
+    assert event.ip == ipaddress.IPv4Address("198.51.100.23")
+    assert event.occurred_at == utc(2026, 3, 1, 11, 10)
+    assert event.zone_assumed is False
+    assert event.category == Category.SPAM
+    assert event.type == "arf-abuse"
+    assert event.reporter == "feedback@mailbox.example"
+    assert event.evidence["Incidents"] == "3"
+
+
+def test_arf_without_source_ip_uses_first_external_hop():
+    result = parse(sample("arf_without_source_ip.eml"), "message/rfc822")
+    event = only_event(result)
+    assert event.ip == ipaddress.IPv4Address("198.51.100.77")
+    assert "first external Received hop" in result.notes[0]
+
+
+def test_arf_received_date_without_zone_assumed_utc():
+    event = only_event(parse(sample("arf_without_source_ip.eml"), "message/rfc822"))
+    assert event.occurred_at == utc(2026, 3, 2, 7, 45)
+    assert event.zone_assumed is True
+
+
+def test_arf_without_any_source_fails_loudly():
+    raw = sample("arf_without_source_ip.eml").replace(b"[198.51.100.77]", b"[10.9.9.9]")
+    with pytest.raises(ParseError, match="no Source-IP and the original message has no Received header"):
+        parse(raw, "message/rfc822")
+
+
+def test_arf_without_feedback_type_fails():
+    raw = sample("arf_with_source_ip.eml").replace(b"Feedback-Type: abuse\n", b"")
+    with pytest.raises(ParseError, match="no Feedback-Type"):
+        parse(raw, "message/rfc822")
+
+
+def test_xarf02_report():
+    result = parse(sample("xarf02.eml"), "message/rfc822")
+    event = only_event(result)
+    assert result.parser == "x-arf"
+    assert event.ip == ipaddress.IPv4Address("198.51.100.44")
+    assert event.port == 22
+    assert event.occurred_at == utc(2026, 3, 3, 8, 15)
+    assert event.category == Category.LOGIN_ATTACK
+    assert event.reporter == "reports@ids.example"
+
+
+def test_xarf02_without_report_part_fails():
+    raw = sample("xarf02.eml").replace(b'filename="report.txt"', b'filename="other.txt"').replace(
+        b'name="report.txt"', b'name="other.txt"'
+    )
+    with pytest.raises(ParseError, match="no report.txt part"):
+        parse(raw, "message/rfc822")
+
+
+def test_xarf4_json():
+    result = parse(sample("xarf4.json"), "application/json")
+    event = only_event(result)
+    assert result.parser == "xarf4"
+    assert event.ip == ipaddress.IPv4Address("198.51.100.66")
+    assert event.port == 44321
+    assert event.category == Category.SCANNING
+    assert event.reporter == "Example Honeynet"
+    assert event.occurred_at == utc(2026, 3, 4, 10)
+
+
+def test_xarf4_attached_to_mail():
+    raw = (
+        b"From: bot@honeynet.example\nSubject: XARF report\nDate: Wed, 04 Mar 2026 10:05:00 +0000\n"
+        b'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="j"\n\n--j\nContent-Type: text/plain\n\n'
+        b"See attachment.\n--j\nContent-Type: application/json\n\n" + sample("xarf4.json") + b"\n--j--\n"
+    )
+    event = only_event(parse(raw, "message/rfc822"))
+    assert event.ip == ipaddress.IPv4Address("198.51.100.66")
+
+
+def test_xarf4_domain_source_rejected():
+    raw = sample("xarf4.json").replace(b'"198.51.100.66"', b'"phish.example"')
+    with pytest.raises(ParseError, match="source_identifier 'phish.example' is not an IPv4 address"):
+        parse(raw, "application/json")
+
+
+def test_xarf4_missing_timestamp_rejected():
+    raw = sample("xarf4.json").replace(b'"timestamp"', b'"seen"')
+    with pytest.raises(ParseError, match="no 'timestamp'"):
+        parse(raw, "application/json")
+
+
+def test_csv_feed_with_renamed_columns():
+    result = parse(sample("feed_renamed.csv"), "text/csv")
+    assert result.parser == "csv"
+    assert [str(event.ip) for event in result.events] == ["198.51.100.10", "198.51.100.11"]
+    assert result.events[0].category == Category.OTHER
+    assert result.events[0].type == "mirai"
+    assert result.events[0].zone_assumed is True
+    assert result.events[1].port == 23
+    assert result.notes == ["Row 4 skipped: The address 'not-an-ip' is not an IPv4 address; "
+                            "the platform leases IPv4 space only."]
+
+
+def test_csv_feed_zipped():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("2026-03-05-botnet_drone.csv", sample("feed_renamed.csv"))
+    result = parse(buffer.getvalue(), "application/zip")
+    assert len(result.events) == 2
+    assert result.events[0].category == Category.BOTNET
+
+
+def test_csv_feed_without_address_column_fails():
+    with pytest.raises(ParseError, match="has no address column"):
+        parse(b"timestamp,asn\n2026-03-05 01:00:00,64500\n", "text/csv")
+
+
+def test_csv_feed_with_only_bad_rows_fails():
+    with pytest.raises(ParseError, match="no readable row"):
+        parse(b"timestamp,ip\nyesterday,198.51.100.1\n", "text/csv")
+
+
+def test_plain_text_complaint_low_confidence():
+    result = parse(sample("complaint.eml"), "message/rfc822")
+    event = only_event(result)
+    assert result.parser == "text"
+    assert event.ip == ipaddress.IPv4Address("198.51.100.99")
+    assert event.confidence == Confidence.LOW
+    assert event.category == Category.PHISHING
+
+
+def test_plain_text_time_without_zone_flagged():
+    event = only_event(parse(sample("complaint.eml"), "message/rfc822"))
+    assert event.occurred_at == utc(2026, 3, 6, 13, 30)
+    assert event.zone_assumed is True
+
+
+def test_plain_text_without_address_fails():
+    raw = b"From: a@b.example\nSubject: spam\nDate: Fri, 06 Mar 2026 14:00:00 +0100\n\nYou send spam.\n"
+    with pytest.raises(ParseError, match="names no public IPv4 address"):
+        parse(raw, "message/rfc822")
+
+
+def test_malformed_mime_still_read_with_defect_noted():
+    result = parse(sample("malformed.eml"), "message/rfc822")
+    event = only_event(result)
+    assert event.ip == ipaddress.IPv4Address("198.51.100.12")
+    assert result.notes == [
+        "MIME defects: MultipartInvariantViolationDefect, StartBoundaryNotFoundDefect"
+    ]
+
+
+def test_not_mail_fails():
+    with pytest.raises(ParseError, match="has no header"):
+        parse(b"\x00\x01\x02 binary junk", "message/rfc822")
+
+
+def test_unknown_content_type_fails():
+    with pytest.raises(ParseError, match="Content type 'image/png' has no parser"):
+        parse(b"x", "image/png")
+
+
+def test_simple_json_unknown_category_lists_choices():
+    with pytest.raises(ParseError, match="Category 'spamming' is unknown; use one of spam, phishing"):
+        parse(b'{"ip": "198.51.100.1", "time": "2026-03-01T00:00:00Z", "category": "spamming"}', "application/json")
+
+
+@pytest.mark.parametrize(
+    "text, expected, assumed",
+    [
+        ("2026-03-01T12:00:00Z", utc(2026, 3, 1, 12), False),
+        ("2026-03-01T12:00:00+0100", utc(2026, 3, 1, 11), False),
+        ("2026-03-01 12:00:00 +01:00", utc(2026, 3, 1, 11), False),
+        ("2026-03-01 12:00:00", utc(2026, 3, 1, 12), True),
+        ("2026-03-01 12:00:00 UTC", utc(2026, 3, 1, 12), False),
+        ("Sun, 01 Mar 2026 12:00:00 +0100", utc(2026, 3, 1, 11), False),
+        ("Sun, 01 Mar 2026 12:00:00", utc(2026, 3, 1, 12), True),
+        ("Sun, 01 Mar 2026 12:00:00 -0000", utc(2026, 3, 1, 12), True),
+        ("1772366400", utc(2026, 3, 1, 12), False),
+    ],
+)
+def test_time_notations(text, expected, assumed):
+    assert parse_time(text) == (expected, assumed)
+
+
+def test_time_unreadable_names_value():
+    with pytest.raises(ParseError, match="The time 'yesterday' is not in a known format"):
+        parse_time("yesterday")
