@@ -1,8 +1,8 @@
 """Name normalisation for sanctions screening.
 
-A name becomes a tuple of lower-case ASCII words: Unicode is folded (NFKC),
-other scripts are transliterated to Latin with anyascii, punctuation is
-dropped, runs of single letters are joined ("S.A." becomes "sa") and, for
+A name becomes a tuple of lower-case ASCII words. Unicode is folded (NFKC)
+and other scripts are transliterated to Latin with anyascii. Punctuation is
+dropped and runs of single letters are joined ("S.A." becomes "sa"). For
 organisations, legal-form words such as LLC or GmbH are removed.
 """
 

@@ -1,7 +1,7 @@
 """Importing sanctions lists: store the raw files, parse them, switch the current version.
 
 A file that fails to parse, or that is much smaller than the current
-version, is recorded as a failed version and raises ImportFailed; the
+version, is recorded as a failed version and raises ImportFailed. The
 current version stays current.
 """
 
@@ -27,7 +27,7 @@ BULK_BATCH = 5000
 
 
 class ImportFailed(Exception):
-    """An import that did not replace the current version; the message says why and what to do."""
+    """An import that did not replace the current version; the message gives the reason and the fix."""
 
 
 def _store_raw(source, files, now):

@@ -84,7 +84,7 @@ def screen_profile(profile, *, trigger, now=None):
     """Screen `profile` against the current lists, store new potential matches, return the Screening.
 
     The result is "incomplete" when a required list is missing or too old, or
-    when a name has nothing left to compare after normalisation; an open
+    when a name has nothing left to compare after normalisation. An open
     potential match makes it "potential match" in any case.
     """
     now = now or timezone.now()

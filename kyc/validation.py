@@ -41,7 +41,6 @@ VAT_FORMATS = {
 VAT_EXAMPLES = {"NL": "NL123456789B01", "DE": "DE123456789", "EL": "EL123456789", "FR": "FRXX123456789"}
 # The VAT prefix of each country whose prefix differs from its ISO code.
 VAT_PREFIX_OF_COUNTRY = {"GR": "EL"}
-EU_COUNTRIES = frozenset(VAT_FORMATS) - {"EL", "XI"} | {"GR"}
 
 
 def normalize_country(value):

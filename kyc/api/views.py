@@ -1,7 +1,7 @@
 """API of the organisation's own profile, documents and screening results.
 
 Querysets are scoped to the user's organisations, so another
-organisation's objects answer 404. Changes need a managing role.
+organisation's objects return 404. Changes need a managing role.
 """
 
 from django.shortcuts import get_object_or_404
