@@ -58,13 +58,14 @@ def ptr_churn(profile, now):
     except ImportError:
         logger.debug("monitoring.selectors has no ptr_churn_flags_for; the ptr_churn factor is skipped")
         return None
-    count = ptr_churn_flags_for(profile.organization, _since(now)).count()
-    if not count:
+    kinds = list(ptr_churn_flags_for(profile.organization, _since(now)).values_list("kind", flat=True))
+    if not kinds:
         return FactorResult(0, f"No PTR churn flags in the last {settings.KYC_RISK_HISTORY_DAYS} days.")
     return FactorResult(
-        _capped(count, POINTS_PER_PTR_FLAG, MAX_PTR_FLAG_POINTS),
-        f"{count} PTR churn flag(s) in the last {settings.KYC_RISK_HISTORY_DAYS} days: reverse DNS "
-        "names changed often, as spammers' do.",
+        _capped(len(kinds), POINTS_PER_PTR_FLAG, MAX_PTR_FLAG_POINTS),
+        f"{len(kinds)} PTR flag(s) in the last {settings.KYC_RISK_HISTORY_DAYS} days "
+        f"({', '.join(sorted(set(kinds)))}): reverse DNS names that change often or look like "
+        "spammers' mail servers.",
     )
 
 

@@ -18,6 +18,9 @@ class KeyPersonSerializer(serializers.ModelSerializer):
         model = KeyPerson
         fields = ["id", "full_name", "role", "birth_date", "nationality"]
 
+    def validate_nationality(self, value):
+        return _django_to_drf(validate_country, value) if value else ""
+
 
 class ProfileSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
