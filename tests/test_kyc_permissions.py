@@ -290,3 +290,48 @@ def test_api_submit(api_client_for, owner_org):
     response = api_client_for(owner_org.owner).post(f"/api/kyc/profiles/{owner_org.kyc_profile.pk}/submit/")
     assert response.status_code == 200
     assert response.json()["state"] == "submitted"
+
+
+@pytest.mark.parametrize("method, path", [
+    ("get", "/kyc/"),
+    ("get", "/kyc/edit/"),
+    ("post", "/kyc/submit/"),
+    ("post", "/kyc/people/"),
+    ("post", "/kyc/people/1/delete/"),
+    ("post", "/kyc/documents/"),
+    ("get", "/kyc/documents/1/"),
+    ("post", "/kyc/abuse-contact/resend/"),
+])
+def test_pages_refuse_anonymous(client, owner_org, method, path):
+    response = getattr(client, method)(path)
+    assert response.status_code == 302
+    assert response["Location"] == f"/login/?next={path}"
+
+
+def test_person_of_other_organisation_is_404(owner_org, other_org):
+    from kyc.models import KeyPerson
+
+    person = KeyPerson.objects.create(profile=owner_org.kyc_profile, full_name="Anna Owner")
+    response = logged_in(other_org.owner).post(f"/kyc/people/{person.pk}/delete/")
+    assert response.status_code == 404
+    assert KeyPerson.objects.filter(pk=person.pk).exists()
+
+
+def test_owner_adds_and_removes_person(owner_org):
+    from kyc.models import KeyPerson
+
+    client = logged_in(owner_org.owner)
+    client.post("/kyc/people/", {"full_name": "Anna Owner", "role": "director", "nationality": "NL"})
+    person = KeyPerson.objects.get(profile=owner_org.kyc_profile)
+    assert person.full_name == "Anna Owner"
+    client.post(f"/kyc/people/{person.pk}/delete/")
+    assert not KeyPerson.objects.filter(pk=person.pk).exists()
+
+
+def test_api_person_added_to_own_profile_only(api_client_for, owner_org, other_org):
+    body = {"full_name": "Anna Owner", "role": "director", "nationality": "nl"}
+    own = api_client_for(owner_org.owner).post(f"/api/kyc/profiles/{owner_org.kyc_profile.pk}/people/", body)
+    other = api_client_for(other_org.owner).post(f"/api/kyc/profiles/{owner_org.kyc_profile.pk}/people/", body)
+    assert own.status_code == 201
+    assert own.json()["nationality"] == "NL"
+    assert other.status_code == 404
