@@ -5,22 +5,19 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from leases.periods import add_months
-
-from .choices import EDITABLE_STATES, MatchState, ProfileState, RiskLevel, ScreeningStatus
+from .choices import EDITABLE_STATES, ProfileState
 from .exceptions import KycError, KycRequired
-from .models import Approval, ClientProfile, PolicyReview, ProfileEvent, ScreeningMatch
-from .notifications import notify_organization, notify_staff
+from .models import ClientProfile
+from .notifications import notify_organization
+from .state import copy_locked_fields, lock_profile, record_event
 
 logger = logging.getLogger(__name__)
 
 CONFIRMATION_SALT = "kyc.abuse-contact"
-# Approvals a high-risk client needs, from this many different staff members.
-ENHANCED_APPROVALS = 2
 
 
 def profile_for(organization):
@@ -31,26 +28,6 @@ def profile_for(organization):
                   "website": organization.website},
     )
     return profile
-
-
-def _locked(profile):
-    return ClientProfile.objects.select_for_update().get(pk=profile.pk)
-
-
-def _refresh(profile, locked):
-    for field in ClientProfile._meta.concrete_fields:
-        setattr(profile, field.attname, getattr(locked, field.attname))
-
-
-def _record(profile, from_state, *, actor=None, note=""):
-    ProfileEvent.objects.create(
-        profile=profile, from_state=from_state, to_state=profile.state, actor=actor, note=note
-    )
-
-
-def _require_staff(user):
-    if user is None or not user.is_staff:
-        raise KycError("Only staff members can review due-diligence profiles.")
 
 
 # --- client side ---------------------------------------------------------
@@ -64,7 +41,7 @@ PROFILE_FIELDS = (
 def update_profile(profile, data, *, user=None):
     """Store validated profile fields. A changed abuse contact must be confirmed again."""
     with transaction.atomic():
-        locked = _locked(profile)
+        locked = lock_profile(profile)
         if locked.state not in EDITABLE_STATES:
             raise KycError(
                 f"The profile is {locked.get_state_display().lower()}; it can be changed again once "
@@ -78,7 +55,7 @@ def update_profile(profile, data, *, user=None):
         if email_changed:
             locked.abuse_email_confirmed_at = None
         locked.save()
-    _refresh(profile, locked)
+    copy_locked_fields(profile, locked)
     if email_changed and profile.abuse_email:
         transaction.on_commit(lambda: send_abuse_contact_confirmation(profile))
     return profile
@@ -145,7 +122,7 @@ def missing_for_submission(profile):
 def submit(profile, *, user=None):
     """Send the profile to staff for review; screening and scoring are queued after commit."""
     with transaction.atomic():
-        locked = _locked(profile)
+        locked = lock_profile(profile)
         if locked.state not in EDITABLE_STATES:
             raise KycError(f"The profile is {locked.get_state_display().lower()}; it is already with staff.")
         missing = missing_for_submission(locked)
@@ -156,10 +133,10 @@ def submit(profile, *, user=None):
         locked.review_round += 1
         locked.submitted_at = timezone.now()
         locked.save()
-        _record(locked, previous, actor=user, note=f"Review round {locked.review_round}")
+        record_event(locked, previous, actor=user, note=f"Review round {locked.review_round}")
         organization_id = locked.organization_id
         transaction.on_commit(lambda: _queue_screening(organization_id, "submission"))
-    _refresh(profile, locked)
+    copy_locked_fields(profile, locked)
     logger.info("Profile %s submitted (round %s)", profile.pk, profile.review_round)
     return profile
 
@@ -168,201 +145,6 @@ def _queue_screening(organization_id, trigger):
     from .tasks import screen_organization_task
 
     screen_organization_task.delay(organization_id, trigger)
-
-
-# --- staff side ----------------------------------------------------------
-
-def start_review(profile, *, user):
-    _require_staff(user)
-    with transaction.atomic():
-        locked = _locked(profile)
-        if locked.state != ProfileState.SUBMITTED:
-            raise KycError(f"The profile is {locked.get_state_display().lower()}; only a submitted one can be reviewed.")
-        locked.state = ProfileState.IN_REVIEW
-        locked.save(update_fields=["state", "updated_at"])
-        _record(locked, ProfileState.SUBMITTED, actor=user)
-    _refresh(profile, locked)
-    return profile
-
-
-def request_information(profile, *, user, note):
-    _require_staff(user)
-    if not note.strip():
-        raise KycError("Say what information is missing; the client sees this note.")
-    with transaction.atomic():
-        locked = _locked(profile)
-        if locked.state not in (ProfileState.SUBMITTED, ProfileState.IN_REVIEW):
-            raise KycError(f"The profile is {locked.get_state_display().lower()}, not under review.")
-        previous = locked.state
-        locked.state = ProfileState.MORE_INFORMATION
-        locked.save(update_fields=["state", "updated_at"])
-        _record(locked, previous, actor=user, note=note)
-    _refresh(profile, locked)
-    notify_organization(
-        profile.organization, "More information needed for your due-diligence review",
-        f"Staff need more information before they can approve {profile.organization.name}:\n\n{note}\n\n"
-        "Update the profile and submit it again.",
-    )
-    return profile
-
-
-def reject(profile, *, user, note):
-    _require_staff(user)
-    if not note.strip():
-        raise KycError("Give the reason for the rejection.")
-    with transaction.atomic():
-        locked = _locked(profile)
-        if locked.state not in (ProfileState.SUBMITTED, ProfileState.IN_REVIEW):
-            raise KycError(f"The profile is {locked.get_state_display().lower()}, not under review.")
-        previous = locked.state
-        _reject_locked(locked, previous, user, note)
-    _refresh(profile, locked)
-    return profile
-
-
-def _reject_locked(locked, previous, user, note):
-    locked.state = ProfileState.REJECTED
-    locked.approved_until = None
-    locked.save(update_fields=["state", "approved_until", "updated_at"])
-    _record(locked, previous, actor=user, note=note)
-
-
-def record_policy_review(profile, *, user, is_adequate, note):
-    """Record staff's review of the client's own acceptable-use and abuse policy."""
-    _require_staff(user)
-    if not note.strip():
-        raise KycError("Write down what the policy review found.")
-    with transaction.atomic():
-        locked = _locked(profile)
-        if locked.state not in (ProfileState.SUBMITTED, ProfileState.IN_REVIEW):
-            raise KycError(f"The profile is {locked.get_state_display().lower()}, not under review.")
-        return PolicyReview.objects.create(
-            profile=locked, review_round=locked.review_round, reviewed_by=user, is_adequate=is_adequate, note=note
-        )
-
-
-def _approval_blockers(locked):
-    from .screening import latest_screening
-
-    blockers = []
-    screening = latest_screening(locked.organization)
-    if screening is None or (locked.submitted_at and screening.created_at < locked.submitted_at):
-        blockers.append("The profile has not been screened since it was submitted; screen it first.")
-    elif screening.status == ScreeningStatus.INCOMPLETE:
-        blockers.append("The latest screening is incomplete: " + " ".join(screening.problems))
-    matches = ScreeningMatch.objects.filter(organization=locked.organization)
-    if matches.filter(state=MatchState.CONFIRMED).exists():
-        blockers.append("A sanctions match is confirmed; the client cannot be approved.")
-    open_count = matches.filter(state=MatchState.OPEN).count()
-    if open_count:
-        blockers.append(f"{open_count} potential sanctions match(es) wait for a decision.")
-    return blockers
-
-
-def approve(profile, *, user, note=""):
-    """Record `user`'s approval; approve the profile once enough approvals are in.
-
-    Low and medium risk need one approval. High risk needs enhanced due
-    diligence: an adequate policy review and approvals by two different
-    staff members in the same review round. Returns the profile.
-    """
-    from .risk import assess
-
-    _require_staff(user)
-    with transaction.atomic():
-        locked = _locked(profile)
-        if locked.state != ProfileState.IN_REVIEW:
-            raise KycError(
-                f"The profile is {locked.get_state_display().lower()}; start the review before approving."
-            )
-        blockers = _approval_blockers(locked)
-        if blockers:
-            raise KycError("The profile cannot be approved: " + " ".join(blockers))
-        assessment = assess(locked)
-        enhanced = assessment.level == RiskLevel.HIGH
-        if enhanced and not locked.policy_reviews.filter(review_round=locked.review_round, is_adequate=True).exists():
-            raise KycError(
-                f"The client is high risk (score {assessment.score}); record an adequate review of its "
-                "acceptable-use and abuse policy before approving."
-            )
-        try:
-            with transaction.atomic():
-                Approval.objects.create(profile=locked, review_round=locked.review_round, approved_by=user, note=note)
-        except IntegrityError:
-            raise KycError(
-                "You have already approved this review round; high-risk clients need a second approval "
-                "by a different staff member."
-            ) from None
-        approvals = locked.approvals.filter(review_round=locked.review_round).count()
-        needed = ENHANCED_APPROVALS if enhanced else 1
-        if approvals >= needed:
-            now = timezone.now()
-            locked.state = ProfileState.APPROVED
-            locked.approved_at = now
-            locked.approved_until = add_months(now, settings.KYC_APPROVAL_MONTHS)
-            locked.reminder_sent_at = None
-            locked.save()
-            _record(locked, ProfileState.IN_REVIEW, actor=user,
-                    note=f"Approved until {locked.approved_until:%Y-%m-%d}" + (" (enhanced due diligence)" if enhanced else ""))
-        else:
-            _record(locked, ProfileState.IN_REVIEW, actor=user,
-                    note=f"Approval {approvals} of {needed} (enhanced due diligence)")
-    _refresh(profile, locked)
-    logger.info("Profile %s: approval by user %s, state %s", profile.pk, user.pk, profile.state)
-    return profile
-
-
-def approvals_needed(profile):
-    return ENHANCED_APPROVALS if profile.risk_level == RiskLevel.HIGH else 1
-
-
-# --- matches -------------------------------------------------------------
-
-def decide_match(match, *, user, confirmed, note):
-    """Record staff's decision on a potential match. A confirmed match suspends the client's leases."""
-    _require_staff(user)
-    if not note.strip():
-        raise KycError("Explain the decision in a note; it is kept with the match.")
-    with transaction.atomic():
-        locked = ScreeningMatch.objects.select_for_update().get(pk=match.pk)
-        if locked.state != MatchState.OPEN:
-            raise KycError(f"This match is already decided ({locked.get_state_display().lower()}).")
-        locked.state = MatchState.CONFIRMED if confirmed else MatchState.FALSE_MATCH
-        locked.decided_by = user
-        locked.decided_at = timezone.now()
-        locked.note = note
-        locked.save(update_fields=["state", "decided_by", "decided_at", "note"])
-        if confirmed:
-            _act_on_confirmed_match(locked, user)
-    for field in ("state", "decided_by_id", "decided_at", "note"):
-        setattr(match, field, getattr(locked, field))
-    logger.info("Match %s decided by user %s: %s", match.pk, user.pk, match.state)
-    return match
-
-
-def _act_on_confirmed_match(match, user):
-    from leases import services as lease_services
-    from leases.choices import LeaseState
-    from leases.models import Lease
-
-    organization = match.organization
-    profile = ClientProfile.objects.select_for_update().filter(organization=organization).first()
-    if profile is not None:
-        previous = profile.state
-        _reject_locked(profile, previous, user, f"Confirmed sanctions match: {match.listed_name} ({match.entity_key})")
-    reason = f"Confirmed sanctions match: {match.listed_name} ({match.entity_key})"
-    suspended = []
-    for lease in Lease.objects.filter(lessee=organization, state=LeaseState.ACTIVE).order_by("pk"):
-        lease_services.suspend(lease, reason=reason, user=user)
-        suspended.append(str(lease.prefix))
-    notify_staff(
-        f"Confirmed sanctions match: {organization.name}",
-        f"{user} confirmed that {match.subject_name} is {match.listed_name} ({match.entity_key}).\n"
-        f"Note: {match.note}\n"
-        f"Due diligence is rejected and {len(suspended)} lease(s) are suspended: "
-        f"{', '.join(suspended) or 'none'}.",
-        organization=organization,
-    )
 
 
 # --- the lease gate and renewals -----------------------------------------
@@ -417,3 +199,17 @@ def send_renewal_reminders(now=None):
     if sent:
         logger.info("Sent renewal reminders for profiles %s", sent)
     return sent
+
+
+# Staff actions live in their own modules; callers reach them through this one.
+from .decisions import decide_match  # noqa: E402
+from .review import (  # noqa: E402
+    approvals_needed, approve, record_policy_review, reject, request_information, start_review,
+)
+
+__all__ = [
+    "KycError", "KycRequired", "approvals_needed", "approve", "confirm_abuse_contact", "confirmation_token",
+    "decide_match", "ensure_can_activate", "missing_for_submission", "profile_for", "record_policy_review",
+    "reject", "request_information", "send_abuse_contact_confirmation", "send_renewal_reminders",
+    "start_review", "submit", "update_profile",
+]

@@ -2,8 +2,7 @@
 
 from ..choices import EntityKind
 from .base import (
-    ListFormatError, ParsedEntity, ParsedList, children, descendants, join_names, text_of,
-    parse_xml,
+    ListFormatError, ParsedEntity, ParsedList, descendants, join_names, parse_xml, text_of,
 )
 
 FILES = ("xml",)
