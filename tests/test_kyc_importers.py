@@ -355,3 +355,25 @@ def test_non_http_url_rejected(db, settings):
     settings.KYC_LIST_URLS = {"uk": "file:///etc/passwd"}
     with pytest.raises(ImportFailed, match="uses file; only http and https are allowed"):
         import_from_url("uk")
+
+
+def test_import_command_reads_file(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = tmp_path / "uk.xml"
+    path.write_text(UK_XML)
+    output = StringIO()
+    call_command("import_sanctions_list", "uk", str(path), stdout=output)
+    version = SanctionsListVersion.objects.get(status=ImportStatus.CURRENT)
+    assert output.getvalue() == f"Imported uk as version {version.pk}: 2 entries, 4 names.\n"
+
+
+def test_import_command_reports_failure(db, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    path = tmp_path / "uk.xml"
+    path.write_text(UK_XML[:300])
+    with pytest.raises(CommandError, match="UK sanctions list is not well-formed XML"):
+        call_command("import_sanctions_list", "uk", str(path))
