@@ -335,3 +335,13 @@ def test_api_person_added_to_own_profile_only(api_client_for, owner_org, other_o
     assert own.status_code == 201
     assert own.json()["nationality"] == "NL"
     assert other.status_code == 404
+
+
+def test_client_sees_status_not_listed_entry(make_organization):
+    import_list("opensanctions", {"csv": opensanctions_csv([{"id": "x1", "name": "Volga Hosting"}])}, origin="t")
+    organization = make_organization("Volga Hosting Ltd")
+    screen_profile(organization.kyc_profile, trigger="test")
+    content = logged_in(organization.owner).get("/kyc/").content.decode()
+    assert "potential match" in content
+    assert "opensanctions:x1" not in content
+    assert "similarity" not in content
