@@ -239,7 +239,15 @@ def manage(*args):
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, check=True)
 
 
+def _stop_on_signal(signum, frame):
+    raise KeyboardInterrupt
+
+
 def run_platform(args):
+    # A shell starts background jobs with SIGINT ignored, and Python keeps an
+    # ignored SIGINT, so both Ctrl-C and SIGTERM are bound here explicitly.
+    signal.signal(signal.SIGINT, _stop_on_signal)
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("LAB_RANGES_ALLOWED", "true")
     os.environ.setdefault("EMAIL_URL", f"filemail://{VAR / 'mail'}")
@@ -269,6 +277,9 @@ def run_platform(args):
     except KeyboardInterrupt:
         log("stopping")
     finally:
+        # A second Ctrl-C must not cut the shutdown short and leave servers running.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for _, process in processes:
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

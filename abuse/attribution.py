@@ -1,4 +1,4 @@
-"""Who was responsible for an address at a time."""
+"""Attribution: the lease, lessee and holder responsible for an address at a time."""
 
 from dataclasses import dataclass
 
@@ -46,8 +46,8 @@ def attribute(address, when):
 def space_under_rpki_control(lease):
     """Whether the platform controlled the ROAs of the lease's space.
 
-    Metrics split handling times by this answer, taken when a case opens.
+    Metrics split handling times by this flag, which is recorded when a case opens.
     """
-    # TODO: the rpki app provides the answer; until it is wired in, every
-    # case counts as space outside the platform's RPKI control.
+    # TODO: the rpki app provides this. Until it is wired in, every case
+    # counts as space outside the platform's RPKI control.
     return False

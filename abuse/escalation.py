@@ -65,13 +65,9 @@ def _escalate_response(case, now):
                     f"No response by {case.response_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
     notifications.alert_abuse_team(case, "response_breached", "Response deadline missed", now=now)
-    notifications.notify(
-        case, "response_breached_lessee", notifications.abuse_contacts(case.lessee),
-        f"[Abuse case {case.pk}] Response deadline missed",
-        f"The response deadline of abuse case {case.pk} passed at {case.response_due_at:%Y-%m-%d %H:%M} UTC "
-        f"without an answer. Answer now at {notifications.case_url(case)}\n",
-        now=now,
-    )
+    _tell_lessee(case, "response_breached_lessee", "Response deadline missed",
+                 f"The response deadline of abuse case {case.pk} passed at "
+                 f"{case.response_due_at:%Y-%m-%d %H:%M} UTC without an answer.", now)
     logger.warning("Case %s: response deadline %s missed", case.pk, case.response_due_at)
 
 
@@ -84,6 +80,9 @@ def _escalate_resolution(case, now):
                     f"Not mitigated by {case.resolution_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
     notifications.alert_abuse_team(case, "resolution_breached", "Resolution deadline missed", now=now)
+    _tell_lessee(case, "resolution_breached_lessee", "Resolution deadline missed",
+                 f"The abuse of case {case.pk} was not marked mitigated by "
+                 f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC; the abuse team has been told.", now)
     logger.warning("Case %s: resolution deadline %s missed", case.pk, case.resolution_due_at)
     if sla.suspends_on_breach(case) and case.lease is not None and case.lease.state == LeaseState.ACTIVE:
         try:
@@ -92,3 +91,14 @@ def _escalate_resolution(case, now):
             logger.warning("Case %s: suspension on breach failed: %s", case.pk, exc)
             timeline.record(case, TimelineKind.ENFORCEMENT, f"Suspension on breach failed: {exc}",
                             internal=True, now=now)
+
+
+def _tell_lessee(case, kind, title, text, now):
+    # Holder and platform queue cases have no lessee to tell; the abuse team
+    # handles them.
+    if case.lessee_id is None:
+        return
+    notifications.notify(
+        case, kind, notifications.abuse_contacts(case.lessee), f"[Abuse case {case.pk}] {title}",
+        f"{text}\nAnswer at {notifications.case_url(case)}\n", now=now,
+    )

@@ -1,9 +1,11 @@
 """Filing parsed events: attribution, deduplication and grouping into cases."""
 
+import ipaddress
 import logging
+from collections import Counter
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Min
+from django.db.models import Count, F, Max, Min, Q
 from django.utils import timezone
 
 from . import notifications, sla, timeline
@@ -23,87 +25,143 @@ def severity_for(category, event_count):
 def file_events(report, parsed_events):
     """Store the report's events, attribute each and add it to its case.
 
-    Runs in the caller's transaction. Returns (new events, duplicates).
+    Runs in the caller's transaction. Observations already stored (by any
+    report) are not stored again; one from another report raises that
+    event's `repeat_count`. Returns (new events, duplicates).
     """
-    touched = {}
-    duplicates = 0
+    unique = {}
     for parsed in parsed_events:
+        unique.setdefault(_observation(report, parsed), parsed)
+    stored = _stored_observations(report, unique)
+    fresh = [parsed for key, parsed in unique.items() if key not in stored]
+    repeated = [key for key, report_id in stored.items() if report_id != report.pk]
+    if repeated:
+        Event.objects.filter(_matching(repeated)).update(repeat_count=F("repeat_count") + 1)
+
+    groups = {}
+    for parsed in fresh:
         attribution = attribute(parsed.ip, parsed.occurred_at)
-        event = _insert_event(report, parsed, attribution)
-        if event is None:
-            duplicates += 1
-            continue
-        case = touched.get(_grouping_key(attribution, parsed.category))
-        if case is None:
-            case = _open_case(attribution, parsed)
-            touched[case.grouping_key] = case
-        event.case = case
-        event.save(update_fields=["case"])
-    # Locking in primary key order keeps two reports that touch the same
+        key = _grouping_key(attribution, parsed.category)
+        groups.setdefault(key, (attribution, []))[1].append(parsed)
+
+    policies = sla.active_policies()
+    events = []
+    joined = {}
+    for key, (attribution, group) in groups.items():
+        case, is_new = _case_for(key, attribution, group, report, policies)
+        if not is_new:
+            joined[case.pk] = case
+        events.extend(_event(report, parsed, attribution, case) for parsed in group)
+    created = _insert_events(events)
+
+    added = Counter(event.case_id for event in created)
+    # Locking in primary key order keeps two reports that join the same
     # cases from waiting on each other in opposite orders.
-    for case in sorted(touched.values(), key=lambda case: case.pk):
-        _refresh_case(case, report)
-    return len(parsed_events) - duplicates, duplicates
+    for pk in sorted(joined):
+        if added[pk]:
+            _refresh_case(joined[pk], report, added[pk], policies)
+    return len(created), len(parsed_events) - len(created)
+
+
+def _observation(report, parsed):
+    """Return the deduplication key: source, address, time and type."""
+    return (report.source, ipaddress.IPv4Network(parsed.ip), parsed.occurred_at, parsed.type)
+
+
+def _matching(keys):
+    condition = Q()
+    for source, ip, occurred_at, kind in keys:
+        condition |= Q(source=source, ip=ip, occurred_at=occurred_at, type=kind)
+    return condition
+
+
+def _stored_observations(report, unique):
+    """Return {key: report id} for the observations among `unique` already stored."""
+    if not unique:
+        return {}
+    rows = Event.objects.filter(
+        source=report.source, ip__in=[key[1] for key in unique],
+        occurred_at__in={key[2] for key in unique},
+    ).values_list("source", "ip", "occurred_at", "type", "report_id")
+    return {
+        (source, ip, occurred_at, kind): report_id
+        for source, ip, occurred_at, kind, report_id in rows
+        if (source, ip, occurred_at, kind) in unique
+    }
 
 
 def _grouping_key(attribution, category):
     return f"{attribution.grouping_prefix}:{category}"
 
 
-def _insert_event(report, parsed, attribution):
-    """Insert one event, or return None when the same observation is already stored."""
-    fields = dict(
+def _event(report, parsed, attribution, case):
+    return Event(
+        report=report,
+        case=case,
         source=report.source,
         ip=str(parsed.ip),
         occurred_at=parsed.occurred_at,
         type=parsed.type,
+        port=parsed.port,
+        zone_assumed=parsed.zone_assumed,
+        category=parsed.category,
+        reporter=parsed.reporter,
+        confidence=parsed.confidence,
+        description=parsed.description,
+        evidence=parsed.evidence,
+        lease=attribution.lease,
+        lessee=attribution.lessee,
+        holder=attribution.holder,
     )
+
+
+def _insert_events(events):
+    """Insert the events in one statement; when a concurrent intake stored one first, insert one by one."""
     try:
         with transaction.atomic():
-            return Event.objects.create(
-                report=report,
-                port=parsed.port,
-                zone_assumed=parsed.zone_assumed,
-                category=parsed.category,
-                reporter=parsed.reporter,
-                confidence=parsed.confidence,
-                description=parsed.description,
-                evidence=parsed.evidence,
-                lease=attribution.lease,
-                lessee=attribution.lessee,
-                holder=attribution.holder,
-                **fields,
-            )
+            return Event.objects.bulk_create(events)
     except IntegrityError as exc:
         if "event_unique_observation" not in str(exc):
             raise
-    # A parse of the same report again finds its own events; only a new
-    # report of the same observation counts as a repeat.
-    Event.objects.filter(**fields).exclude(report=report).update(repeat_count=F("repeat_count") + 1)
-    return None
+    created = []
+    for event in events:
+        try:
+            with transaction.atomic():
+                event.save(force_insert=True)
+        except IntegrityError as exc:
+            if "event_unique_observation" not in str(exc):
+                raise
+            event.pk = None
+            continue
+        created.append(event)
+    return created
 
 
-def _open_case(attribution, parsed):
-    """Return the open case of the event's group, opening one if there is none."""
-    key = _grouping_key(attribution, parsed.category)
+def _case_for(key, attribution, group, report, policies):
+    """Return (case, is_new): the group's open case, or a new one holding the group's counts."""
     case = Case.objects.filter(grouping_key=key, state__in=OPEN_STATES).first()
     if case is not None:
-        return case
+        return case, False
+    category = group[0].category
     now = timezone.now()
     case = Case(
         grouping_key=key,
         queue=attribution.queue,
-        category=parsed.category,
-        severity=severity_for(parsed.category, 1),
+        category=category,
+        severity=severity_for(category, len(group)),
         lease=attribution.lease,
         lessee=attribution.lessee,
         holder=attribution.holder,
         rpki_controlled=space_under_rpki_control(attribution.lease) if attribution.lease else False,
-        first_event_at=parsed.occurred_at,
-        last_event_at=parsed.occurred_at,
+        event_count=len(group),
+        first_event_at=min(parsed.occurred_at for parsed in group),
+        last_event_at=max(parsed.occurred_at for parsed in group),
         opened_at=now,
+        # The warning below goes out with the case. Without a contact to
+        # send it to, the timeline records that and the level stays at none.
+        escalation=Escalation.WARNED if notifications.abuse_contacts(attribution.lessee) else Escalation.NONE,
     )
-    sla.apply_policy(case)
+    sla.apply_policy(case, policies)
     try:
         with transaction.atomic():
             case.save()
@@ -111,24 +169,25 @@ def _open_case(attribution, parsed):
         if "case_one_open_per_group" not in str(exc):
             raise
         # Another intake opened the group's case first; join it.
-        return Case.objects.get(grouping_key=key, state__in=OPEN_STATES)
-    timeline.record(case, TimelineKind.OPENED, f"Case opened for {case.subject}.", now=now)
+        return Case.objects.get(grouping_key=key, state__in=OPEN_STATES), False
+    timeline.record(
+        case, TimelineKind.OPENED,
+        f"Case opened for {case.subject} with {len(group)} event(s) from report {report.pk}.",
+        now=now, data={"report": report.pk, "events": len(group)},
+    )
     if case.queue == Queue.LESSEE:
-        if notifications.warn_lessee(case, now=now):
-            case.escalation = Escalation.WARNED
-            case.save(update_fields=["escalation", "updated_at"])
+        notifications.warn_lessee(case, now=now)
     elif case.queue == Queue.HOLDER:
         notifications.inform_holder(case, now=now)
     logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, key)
-    return case
+    return case, True
 
 
-def _refresh_case(case, report):
+def _refresh_case(case, report, added, policies):
     """Recount a case's events under its row lock and raise its severity if due."""
     case = Case.objects.select_for_update().get(pk=case.pk)
-    totals = case.events.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-    added = case.events.filter(report=report).count()
-    case.event_count = case.events.count()
+    totals = case.events.aggregate(count=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
+    case.event_count = totals["count"]
     case.first_event_at = totals["first"]
     case.last_event_at = totals["last"]
     fields = ["event_count", "first_event_at", "last_event_at", "updated_at"]
@@ -145,7 +204,7 @@ def _refresh_case(case, report):
         )
         case.severity = severity
         fields.append("severity")
-        if sla.apply_policy(case):
+        if sla.apply_policy(case, policies):
             fields += ["policy", "response_due_at", "resolution_due_at"]
             timeline.record(case, TimelineKind.DEADLINE, _deadline_text(case))
     if case.state == CaseState.MITIGATED:

@@ -50,11 +50,12 @@ def case_url(case):
     return settings.ABUSE_SITE_URL.rstrip("/") + reverse("abuse:case-detail", args=[case.pk])
 
 
-def notify(case, kind, recipients, subject, body, *, internal=False, now=None):
+def notify(case, kind, recipients, subject, body, *, internal=False, now=None, first=False):
     """Send one e-mail about `case` unless the same kind went out recently.
 
     Returns True when the mail was queued. `internal` mail goes to the abuse
-    team and is hidden from the lessee's timeline.
+    team and is hidden from the lessee's timeline. `first` skips the repeat
+    check, for a case created in this transaction, which has no mail yet.
     """
     now = now or timezone.now()
     if not recipients:
@@ -65,7 +66,7 @@ def notify(case, kind, recipients, subject, body, *, internal=False, now=None):
         )
         return False
     window = timedelta(minutes=settings.ABUSE_NOTIFY_REPEAT_MINUTES)
-    if Notification.objects.filter(case=case, kind=kind, sent_at__gt=now - window).exists():
+    if not first and Notification.objects.filter(case=case, kind=kind, sent_at__gt=now - window).exists():
         logger.info("Case %s: %s notification already sent within %s", case.pk, kind, window)
         return False
     Notification.objects.create(case=case, kind=kind, recipients=recipients, subject=subject, sent_at=now)
@@ -97,7 +98,7 @@ def warn_lessee(case, now=None):
         f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC.\n"
         f"The events and your response form are at {case_url(case)}\n"
     )
-    return notify(case, "warning", abuse_contacts(case.lessee), subject, body, now=now)
+    return notify(case, "warning", abuse_contacts(case.lessee), subject, body, now=now, first=True)
 
 
 def inform_holder(case, now=None):
@@ -106,7 +107,7 @@ def inform_holder(case, now=None):
         f"We received abuse reports ({case.get_category_display()}) about addresses of your block "
         f"that no lease covered at the time.\nDetails: {case_url(case)}\n"
     )
-    return notify(case, "holder", abuse_contacts(case.holder), subject, body, now=now)
+    return notify(case, "holder", abuse_contacts(case.holder), subject, body, now=now, first=True)
 
 
 def alert_abuse_team(case, kind, reason, now=None):

@@ -3,20 +3,28 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
 
 from .models import SlaPolicy
 
 
-def policy_for(category, severity):
+def active_policies():
+    """Load the active policies once, for callers that pick policies for many cases."""
+    return list(SlaPolicy.objects.filter(is_active=True))
+
+
+def policy_for(category, severity, policies=None):
     """Return the most specific active policy for a category and severity.
 
-    Falls back to an unsaved policy with the ABUSE_DEFAULT_* hours when no
-    row matches, so a case always has deadlines.
+    `policies` is a list from active_policies(); without it the table is
+    read. Falls back to an unsaved policy with the ABUSE_DEFAULT_* hours when
+    no row matches, so a case always has deadlines.
     """
-    candidates = SlaPolicy.objects.filter(is_active=True).filter(
-        Q(category=category) | Q(category=""), Q(severity=severity) | Q(severity__isnull=True)
-    )
+    if policies is None:
+        policies = active_policies()
+    candidates = [
+        policy for policy in policies
+        if policy.category in (category, "") and policy.severity in (severity, None)
+    ]
     best = None
     best_rank = None
     for policy in candidates:
@@ -31,14 +39,14 @@ def policy_for(category, severity):
     )
 
 
-def apply_policy(case):
+def apply_policy(case, policies=None):
     """Set the case's policy and deadlines from its category and severity.
 
     Deadlines count from `opened_at` plus the time spent paused. A later
     policy (after a severity rise) may bring a deadline forward, never push
     it back. Returns True when a deadline changed.
     """
-    policy = policy_for(case.category, case.severity)
+    policy = policy_for(case.category, case.severity, policies)
     case.policy = policy if policy.pk else None
     response_due = case.opened_at + case.paused_total + policy.response_time
     resolution_due = case.opened_at + case.paused_total + policy.resolution_time

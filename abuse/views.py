@@ -1,12 +1,132 @@
+"""Web pages: the lessee's and holder's cases, the public report form, staff metrics."""
+
+import json
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.access import organizations_for
+
+from . import actions, metrics
+from .access import can_answer, public_timeline, visible_cases
+from .choices import OPEN_STATES, Channel
+from .forms import LesseeResponseForm, PublicReportForm
+from .intake import ReportTooLarge, receive
+from .models import Report
+from .throttling import ReportFormThrottle
 
 
 @login_required
 def case_list(request):
-    return HttpResponse("")
+    cases = visible_cases(request.user).select_related("lease", "lessee", "holder")
+    show = request.GET.get("show", "open")
+    if show == "open":
+        cases = cases.filter(state__in=OPEN_STATES)
+    cases = cases.order_by("resolution_due_at", "pk")
+    page = Paginator(cases, 50).get_page(request.GET.get("page"))
+    own = set(organizations_for(request.user).values_list("pk", flat=True))
+    return render(request, "abuse/case_list.html", {"page": page, "show": show, "own": own})
 
 
 @login_required
 def case_detail(request, pk):
-    return HttpResponse("")
+    case = get_object_or_404(visible_cases(request.user).select_related("lease", "lessee", "holder"), pk=pk)
+    context = {
+        "case": case,
+        "events": case.events.order_by("occurred_at", "pk")[:500],
+        "timeline": public_timeline(case),
+        "can_answer": can_answer(request.user, case),
+        "form": LesseeResponseForm(),
+        "now": timezone.now(),
+    }
+    return render(request, "abuse/case_detail.html", context)
+
+
+@login_required
+@require_POST
+def case_respond(request, pk):
+    case = get_object_or_404(visible_cases(request.user), pk=pk)
+    if not can_answer(request.user, case):
+        raise Http404("No case matches the given query.")
+    form = LesseeResponseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose an action.")
+        return redirect("abuse:case-detail", pk=case.pk)
+    action = form.cleaned_data["action"]
+    text = form.cleaned_data["text"]
+    try:
+        if action == "acknowledge":
+            actions.acknowledge(case, user=request.user)
+        elif action == "message":
+            actions.post_message(case, user=request.user, text=text, from_lessee=True)
+        elif action == "mitigation":
+            actions.describe_mitigation(case, user=request.user, text=text)
+        else:
+            actions.mark_mitigated(case, user=request.user, text=text)
+    except actions.CaseActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Your response is recorded.")
+    return redirect("abuse:case-detail", pk=case.pk)
+
+
+def report_form(request):
+    """Show and accept the public report form: anonymous, throttled per client address."""
+    form = PublicReportForm(request.POST or None)
+    if request.method == "POST":
+        if not ReportFormThrottle().allow_request(request, None):
+            return render(request, "abuse/report_form.html", {"form": form, "throttled": True}, status=429)
+        if form.is_valid():
+            data = form.cleaned_data
+            document = {
+                "ip": data["ip"],
+                "time": data["time"].isoformat(),
+                "category": data["category"],
+                "description": data["description"],
+                "evidence": {"text": data["evidence"]} if data["evidence"] else {},
+                "reporter": data["reporter_email"],
+            }
+            try:
+                report = receive(
+                    channel=Channel.FORM, source=data["reporter_email"] or "public form",
+                    raw=json.dumps(document).encode(), content_type="application/json",
+                    reporter_email=data["reporter_email"],
+                )
+            except ReportTooLarge as exc:
+                form.add_error(None, str(exc))
+            else:
+                return render(request, "abuse/report_thanks.html", {"report": report})
+    return render(request, "abuse/report_form.html", {"form": form})
+
+
+def _require_staff(request):
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not request.user.is_staff:
+        raise Http404("No page matches the given query.")
+    return None
+
+
+def metrics_page(request):
+    refusal = _require_staff(request)
+    if refusal:
+        return refusal
+    data = metrics.collect(months=int(request.GET.get("months", 12)))
+    return render(request, "abuse/metrics.html", {"data": data, "charts": metrics.charts(data)})
+
+
+def report_raw(request, pk):
+    """Return the stored report byte for byte, as evidence, to staff only."""
+    refusal = _require_staff(request)
+    if refusal:
+        return refusal
+    report = get_object_or_404(Report, pk=pk)
+    response = HttpResponse(bytes(report.raw), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="report-{report.pk}-{report.sha256[:12]}.bin"'
+    return response

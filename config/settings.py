@@ -246,6 +246,8 @@ ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default="http://localhost:8000")
 ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360)
 # Cases the escalation task locks and handles per transaction.
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
+# The admin queue marks a deadline as due this many hours before it passes.
+ABUSE_DUE_SOON_HOURS = env.int("ABUSE_DUE_SOON_HOURS", default=4)
 
 # --- kyc ---
 # A lessee needs a current due-diligence approval to activate a lease.

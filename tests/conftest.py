@@ -166,3 +166,14 @@ def celery_worker_process(django_db_setup, django_db_blocker):
 @pytest.fixture
 def celery_worker(celery_worker_process, transactional_db):
     return celery_worker_process
+
+
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Serve static files from their source folders, so tests need no collectstatic run first."""
+    # WhiteNoise warns at startup when STATIC_ROOT does not exist.
+    Path(settings.STATIC_ROOT).mkdir(exist_ok=True)
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }

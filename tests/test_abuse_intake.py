@@ -2,7 +2,10 @@ import hashlib
 import ipaddress
 import json
 
+import threading
+
 import pytest
+from django.db import connection
 
 from abuse.choices import Category, Channel, Queue, ReportStatus, Severity
 from abuse.intake import ReportTooLarge, receive, record_monitor_event, reparse, store_report
@@ -180,3 +183,37 @@ def test_reparse_does_not_count_own_events_as_repeats(listing, lessee):
     reparse(report)
     assert Event.objects.get().repeat_count == 0
     assert Case.objects.get().event_count == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_reports_open_one_case(listing, lessee):
+    place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
+    barrier = threading.Barrier(2)
+
+    def report(second):
+        try:
+            barrier.wait()
+            record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.1",
+                                 occurred_at=utc(2026, 3, 1, 12, 0, second), description="")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=report, args=(second,)) for second in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert Case.objects.count() == 1
+    assert Case.objects.get().event_count == 2
+
+
+def test_demo_seed_idempotent(listing, lessee):
+    import io
+
+    from abuse import demo
+
+    place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
+    demo.seed(stdout=io.StringIO())
+    demo.seed(stdout=io.StringIO())
+    assert Report.objects.count() == 4
+    assert Case.objects.count() == 2

@@ -222,3 +222,21 @@ def test_escalation_from_two_threads_runs_once(open_case):
     assert breaches == 6
     assert Notification.objects.filter(kind="response_breached").count() == 6
     assert sum(results) == Case.objects.filter(resolution_breached_at__isnull=False).count() + breaches
+
+
+def test_holder_queue_breach_mails_only_abuse_team(holder, make_listing, escalate, django_capture_on_commit_callbacks):
+    make_listing(holder, "198.51.100.0/24")
+    with time_machine.travel(OPENED, tick=False), django_capture_on_commit_callbacks(execute=True):
+        record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.250",
+                             occurred_at=OPENED, description="")
+    mail.outbox.clear()
+    escalate(OPENED + timedelta(hours=24))
+    assert [message.to for message in mail.outbox] == [["abuse-team@localhost"]]
+
+
+def test_resolution_breach_mails_lessee(open_case, lessee, escalate):
+    case = open_case()
+    actions.acknowledge(case, user=lessee.owner)
+    mail.outbox.clear()
+    escalate(OPENED + timedelta(hours=72))
+    assert sorted(message.to[0] for message in mail.outbox) == ["abuse-team@localhost", "abuse@lessee.example"]

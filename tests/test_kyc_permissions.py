@@ -1,9 +1,6 @@
 import pytest
-from django.contrib.auth import views as auth_views
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
-
-from django.urls import include, path
 
 from accounts.models import Membership, Role
 from kyc.choices import DocumentKind, MatchState
@@ -14,19 +11,8 @@ from kyc.screening import screen_profile
 from kyc.testing import PDF_BYTES, PNG_BYTES, complete_profile, opensanctions_csv
 
 
-# base.html links "login" and "logout", which accounts.urls does not define on
-# this branch yet.
-# TODO: drop this URLconf once accounts.urls names login and logout.
-urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", include("config.urls")),
-]
-
-
 @pytest.fixture(autouse=True)
 def kyc_settings(settings, tmp_path):
-    settings.ROOT_URLCONF = __name__
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.KYC_REQUIRED_LISTS = ["opensanctions"]
     settings.KYC_DOCUMENT_MAX_BYTES = 1024

@@ -9,7 +9,7 @@ from ..choices import Category, Channel, Confidence, ReportStatus
 class Report(models.Model):
     """One abuse report exactly as it arrived, kept as evidence.
 
-    `raw` holds the message or request body byte for byte and `sha256` its
+    `raw` contains the message or request body byte for byte and `sha256` its
     digest; both are written before any parser runs, so a report whose
     parsing fails is still on file and can be parsed again later.
     """

@@ -2,7 +2,7 @@
 
 `parse(raw, content_type)` picks the parser by content type and, for mail,
 by the message's structure, and returns a ParseResult. Every parser raises
-ParseError when the report holds no event it should have, so a changed feed
+ParseError when the report contains no event where it should have one, so a changed feed
 format is flagged instead of passing as an empty success.
 """
 

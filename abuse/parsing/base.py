@@ -1,4 +1,4 @@
-"""What every parser returns, and the errors they raise."""
+"""The result types every parser returns, and the error they raise."""
 
 import ipaddress
 from dataclasses import dataclass, field

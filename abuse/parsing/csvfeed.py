@@ -66,7 +66,9 @@ def _parse_zip(raw, *, feed_name, fallback_time):
         raise ParseError(f"The zip archive cannot be read: {exc}.") from None
     members = [name for name in archive.namelist() if name.lower().endswith(".csv")]
     if not members:
-        raise ParseError(f"The zip archive holds no .csv file (it holds {', '.join(archive.namelist()) or 'nothing'}).")
+        raise ParseError(
+            f"The zip archive contains no .csv file (it contains {', '.join(archive.namelist()) or 'nothing'})."
+        )
     result = ParseResult("csv", [])
     for name in members:
         part = parse_csv_text(_decode(archive.read(name)), feed_name=feed_name or name, fallback_time=fallback_time)

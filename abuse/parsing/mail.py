@@ -147,7 +147,7 @@ def first_external_hop(original):
     """Return the first public address in the original message's Received headers.
 
     Received headers are prepended, so the top one records the hop into the
-    reporter's network; hops with private or loopback addresses are the
+    reporter's network. Hops with private or loopback addresses are the
     reporter's own and are skipped.
     """
     if original is None:

@@ -52,8 +52,8 @@ def find_time(text):
 def parse_text(text, *, fallback_time=None, reporter="", subject=""):
     """Return one low-confidence event per distinct public address in `text`.
 
-    The first time found in the text applies to all of them; without one,
-    `fallback_time` (the mail's date) is used, and without that the parse fails.
+    The first time found in the text applies to all of them. Without one,
+    `fallback_time` (the mail's date) is used. Without either, the parse fails.
     """
     addresses = find_addresses(text)
     if not addresses:

@@ -1,7 +1,7 @@
 """Reading the many time notations of abuse reports into aware UTC datetimes.
 
 A time without a zone is taken as UTC and reported as assumed, so that the
-event can say so.
+event can be flagged.
 """
 
 import email.utils

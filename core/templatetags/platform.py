@@ -1,6 +1,7 @@
 from django import template
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -15,5 +16,5 @@ def nav_link(context, url_name, label):
     request = context.get("request")
     current = request is not None and request.path.startswith(url) and url != "/"
     return format_html(
-        '<a href="{}"{}>{}</a>', url, format_html(' aria-current="page"') if current else "", label
+        '<a href="{}"{}>{}</a>', url, mark_safe(' aria-current="page"') if current else "", label
     )

@@ -1,0 +1,79 @@
+from rest_framework import serializers
+
+from ..choices import Category
+from ..models import Case, Event, Report, TimelineEntry
+
+
+class EventSerializer(serializers.ModelSerializer):
+    ip = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Event
+        fields = ["id", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter",
+                  "confidence", "description", "evidence"]
+
+    def get_ip(self, event) -> str:
+        return str(event.address)
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TimelineEntry
+        fields = ["created_at", "kind", "actor_label", "text"]
+
+
+class CaseSerializer(serializers.ModelSerializer):
+    lease_prefix = serializers.SerializerMethodField()
+    lessee = serializers.StringRelatedField()
+    holder = serializers.StringRelatedField()
+    next_deadline = serializers.DateTimeField(read_only=True)
+    is_breached = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "category", "severity", "state", "queue", "escalation", "lease", "lease_prefix",
+                  "lessee", "holder", "event_count", "first_event_at", "last_event_at", "opened_at",
+                  "response_due_at", "resolution_due_at", "responded_at", "mitigated_at", "closed_at",
+                  "response_breached_at", "resolution_breached_at", "is_breached", "next_deadline",
+                  "paused_total", "mitigation", "suspension_decided_at", "roa_change_published_at"]
+
+    def get_lease_prefix(self, case) -> str | None:
+        return str(case.lease.prefix) if case.lease_id else None
+
+
+class CaseDetailSerializer(CaseSerializer):
+    events = serializers.SerializerMethodField()
+    timeline = serializers.SerializerMethodField()
+
+    class Meta(CaseSerializer.Meta):
+        fields = CaseSerializer.Meta.fields + ["events", "timeline"]
+
+    def get_events(self, case) -> list[dict]:
+        return EventSerializer(case.events.order_by("occurred_at", "pk")[:500], many=True).data
+
+    def get_timeline(self, case) -> list[dict]:
+        # Internal notes never leave the abuse team.
+        entries = case.timeline.filter(internal=False).order_by("created_at", "pk")
+        return TimelineEntrySerializer(entries, many=True).data
+
+
+class ResponseSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Report
+        fields = ["id", "channel", "source", "content_type", "size", "sha256", "received_at", "status",
+                  "parser", "parse_error", "parse_notes", "parse_attempts", "event_count", "duplicate_count"]
+
+
+class SimpleReportSerializer(serializers.Serializer):
+    """The simple JSON form, for the schema; the body is stored as sent and parsed afterwards."""
+
+    ip = serializers.IPAddressField(protocol="IPv4")
+    time = serializers.DateTimeField()
+    category = serializers.ChoiceField(choices=Category.choices)
+    description = serializers.CharField(required=False)
+    evidence = serializers.JSONField(required=False)
+    port = serializers.IntegerField(required=False, min_value=0, max_value=65535)

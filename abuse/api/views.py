@@ -1,0 +1,158 @@
+"""REST API of the abuse desk.
+
+Report intake takes the request body as it is, stores it, then parses it,
+so a body that fails to parse is still kept as evidence. The response
+gives the parse error. Case endpoints show a user only the cases of its organisations.
+"""
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import BaseParser
+from rest_framework.permissions import AllowAny, IsAdminUser, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from .. import actions, metrics
+from ..access import can_answer, visible_cases
+from ..choices import Channel
+from ..intake import ReportTooLarge, receive, reparse
+from ..models import Case, Report
+from ..throttling import ReportFormThrottle
+from .serializers import (
+    CaseDetailSerializer,
+    CaseSerializer,
+    ReportSerializer,
+    ResponseSerializer,
+    SimpleReportSerializer,
+)
+
+
+class RawJSONParser(BaseParser):
+    """Leaves the body as bytes, so that it is stored exactly as sent."""
+
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read()
+
+
+def _intake_response(request, channel, source, reporter_email=""):
+    # RawJSONParser returns bytes; DRF returns an empty dict for an empty body.
+    body = request.data if isinstance(request.data, bytes) else b""
+    try:
+        report = receive(
+            channel=channel, source=source, raw=body, content_type="application/json",
+            submitted_by=request.user if request.user.is_authenticated else None, reporter_email=reporter_email,
+        )
+    except ReportTooLarge as exc:
+        return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    code = status.HTTP_400_BAD_REQUEST if report.status == "failed" else status.HTTP_201_CREATED
+    return Response(ReportSerializer(report).data, status=code)
+
+
+class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Reports: submit XARF v4 or simple JSON; list your own submissions (staff see all)."""
+
+    serializer_class = ReportSerializer
+    permission_classes = [IsAuthenticated]
+    parser_classes = [RawJSONParser]
+    filterset_fields = ["status", "channel"]
+
+    def get_queryset(self):
+        reports = Report.objects.defer("raw").order_by("-received_at", "-pk")
+        if getattr(self, "swagger_fake_view", False):
+            return reports.none()
+        if self.request.user.is_staff:
+            return reports
+        return reports.filter(submitted_by=self.request.user)
+
+    @extend_schema(request=SimpleReportSerializer, responses={201: ReportSerializer, 400: ReportSerializer})
+    def create(self, request):
+        return _intake_response(request, Channel.API, request.user.get_username())
+
+    @extend_schema(request=None, responses={200: ReportSerializer})
+    @action(detail=True, methods=["post"], permission_classes=[IsAdminUser])
+    def reparse(self, request, pk=None):
+        report = get_object_or_404(Report, pk=pk)
+        return Response(ReportSerializer(reparse(report)).data)
+
+
+class PublicReportView(APIView):
+    """Anonymous reports in the simple JSON form, throttled per client address."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ReportFormThrottle]
+    parser_classes = [RawJSONParser]
+
+    @extend_schema(request=SimpleReportSerializer, responses={201: ReportSerializer, 400: ReportSerializer})
+    def post(self, request):
+        return _intake_response(request, Channel.FORM, "public api")
+
+
+class CaseViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cases of the user's organisations, as lessee or holder, with the deadlines to meet."""
+
+    permission_classes = [IsAuthenticated]
+    filterset_fields = ["state", "category", "severity", "queue"]
+    ordering_fields = ["resolution_due_at", "response_due_at", "opened_at", "severity"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Case.objects.none()
+        return visible_cases(self.request.user).select_related("lease", "lessee", "holder").order_by(
+            "resolution_due_at", "pk"
+        )
+
+    def get_serializer_class(self):
+        return CaseDetailSerializer if self.action != "list" else CaseSerializer
+
+    def _answer(self, request, change):
+        case = self.get_object()
+        if not can_answer(request.user, case):
+            raise NotFound("No case matches the given query.")
+        serializer = ResponseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            case = change(case, serializer.validated_data["text"])
+        except actions.CaseActionError as exc:
+            raise ValidationError({"detail": str(exc)}) from None
+        return Response(CaseDetailSerializer(case).data)
+
+    @extend_schema(request=None, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        return self._answer(request, lambda case, text: actions.acknowledge(case, user=request.user))
+
+    @extend_schema(request=ResponseSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def message(self, request, pk=None):
+        return self._answer(
+            request, lambda case, text: actions.post_message(case, user=request.user, text=text, from_lessee=True)
+        )
+
+    @extend_schema(request=ResponseSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def mitigation(self, request, pk=None):
+        return self._answer(request, lambda case, text: actions.describe_mitigation(case, user=request.user, text=text))
+
+    @extend_schema(request=ResponseSerializer, responses={200: CaseDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="mark-mitigated")
+    def mark_mitigated(self, request, pk=None):
+        return self._answer(request, lambda case, text: actions.mark_mitigated(case, user=request.user, text=text))
+
+
+class MetricsView(APIView):
+    """Staff metrics: cases per category per month, median handling times, open and breached counts."""
+
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(responses={200: OpenApiResponse(description="Metrics as JSON")})
+    def get(self, request):
+        try:
+            months = int(request.query_params.get("months", 12))
+        except ValueError:
+            raise ValidationError({"months": "months must be a whole number from 1 to 60."}) from None
+        return Response(metrics.collect(months=months))

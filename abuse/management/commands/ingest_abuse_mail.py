@@ -1,0 +1,91 @@
+"""Read abuse mail into the abuse desk, from files, a Maildir, an mbox or standard input.
+
+An MTA can pipe each message to `manage.py ingest_abuse_mail -`. Every
+message is stored before it is parsed, and a message that fails to parse is
+kept and reported. Only a message that could not be stored makes the
+command exit with status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
+"""
+
+import mailbox
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from abuse.choices import Channel, ReportStatus
+from abuse.intake import ReportTooLarge, receive
+
+EX_TEMPFAIL = 75
+
+
+class Command(BaseCommand):
+    help = "Store and parse abuse reports from RFC 822 message files, a Maildir, an mbox, or standard input (-)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("paths", nargs="*", help="Message files; '-' reads one message from standard input.")
+        parser.add_argument("--maildir", action="append", default=[], help="A Maildir to read every message from.")
+        parser.add_argument("--mbox", action="append", default=[], help="An mbox file to read every message from.")
+        parser.add_argument("--source", default="", help="Source name stored on the reports (default: the sender).")
+        parser.add_argument("--content-type", default="message/rfc822",
+                            help="Content type of file arguments, for example text/csv for a feed file.")
+
+    def handle(self, *args, paths, maildir, mbox, source, content_type, **options):
+        if not (paths or maildir or mbox):
+            raise CommandError("Name message files, '-' for standard input, --maildir DIR or --mbox FILE.")
+        messages = list(self._messages(paths, maildir, mbox, content_type))
+        counts = {"parsed": 0, "failed": 0, "rejected": 0}
+        for label, raw, kind in messages:
+            try:
+                report = receive(
+                    channel=Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
+                    source=source or _sender(raw) or label, raw=raw, content_type=kind,
+                )
+            except ReportTooLarge as exc:
+                counts["rejected"] += 1
+                self.stderr.write(f"{label}: not stored: {exc}")
+                continue
+            if report.status == ReportStatus.PARSED:
+                counts["parsed"] += 1
+                self.stdout.write(f"{label}: report {report.pk}, {report.event_count} event(s), "
+                                  f"{report.duplicate_count} duplicate(s)")
+            else:
+                counts["failed"] += 1
+                self.stderr.write(f"{label}: report {report.pk} stored but not parsed: {report.parse_error}")
+        self.stdout.write(f"{len(messages)} message(s): {counts['parsed']} parsed, {counts['failed']} failed to "
+                          f"parse (stored), {counts['rejected']} rejected")
+        if counts["rejected"]:
+            sys.exit(EX_TEMPFAIL)
+
+    def _messages(self, paths, maildirs, mboxes, content_type):
+        for path in paths:
+            if path == "-":
+                yield "stdin", sys.stdin.buffer.read(), "message/rfc822"
+            else:
+                file = Path(path)
+                if not file.is_file():
+                    raise CommandError(f"{path} is not a file; pass message files, or --maildir / --mbox.")
+                yield path, file.read_bytes(), content_type
+        for directory in maildirs:
+            if not Path(directory, "cur").is_dir() and not Path(directory, "new").is_dir():
+                raise CommandError(f"{directory} is not a Maildir (it has no cur/ or new/ folder).")
+            box = mailbox.Maildir(directory, factory=None, create=False)
+            for key in box.keys():
+                yield f"{directory}:{key}", box.get_bytes(key), "message/rfc822"
+        for path in mboxes:
+            if not Path(path).is_file():
+                raise CommandError(f"{path} is not an mbox file.")
+            box = mailbox.mbox(path, factory=None, create=False)
+            for key in box.keys():
+                yield f"{path}:{key}", box.get_bytes(key), "message/rfc822"
+
+
+def _sender(raw):
+    """Return the From address of a message, read from its header lines only."""
+    for line in raw[:16384].split(b"\n"):
+        if not line.strip():
+            break
+        if line.lower().startswith(b"from:"):
+            from email.utils import parseaddr
+
+            return parseaddr(line[5:].decode("utf-8", errors="replace"))[1]
+    return ""

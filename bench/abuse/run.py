@@ -1,0 +1,211 @@
+"""Benchmark of the abuse intake: 10,000 mixed reports against 16,000 leases with history.
+
+Run from the repository root with the usual environment (DATABASE_URL names
+the server; the benchmark recreates its own database, default
+ipl_abuse_bench):
+
+    python bench/abuse/run.py [--reports 10000] [--database ipl_abuse_bench]
+
+It measures, in one process (one worker) and one run:
+  1. parsing only, with the standard library (email, json, csv), as the peer;
+  2. the abuse parsers alone (abuse.parsing.parse), without the database;
+  3. the full intake (store, parse, attribute, deduplicate, group, timeline);
+  4. attribution lookups (abuse.attribution.attribute) on their own.
+"""
+
+import argparse
+import csv
+import email
+import email.policy
+import io
+import ipaddress
+import json
+import os
+import platform
+import random
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import messages as samples  # noqa: E402
+
+LEASED_SPACE = ipaddress.IPv4Network("100.64.0.0/10")
+LEASE_LENGTH = 24
+PREFIXES = 8000  # each /24 has an ended and a running lease: 16,000 leases
+HOLDERS = 40
+LESSEES = 1000
+SWITCH = samples.epoch(2025, 9, 1)
+
+
+def prepare_database(name):
+    import psycopg
+
+    url = urlparse(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres"))
+    admin_url = urlunparse(url._replace(path="/postgres"))
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    os.environ["DATABASE_URL"] = urlunparse(url._replace(path=f"/{name}"))
+
+
+def setup_django():
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("SECRET_KEY", "bench")
+    os.environ["LAB_RANGES_ALLOWED"] = "true"
+    os.environ["EMAIL_URL"] = "memorymail://"
+    os.environ["LOG_LEVEL"] = "WARNING"
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def seed_leases():
+    from decimal import Decimal
+
+    from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
+
+    from accounts.models import Organization
+    from leases.choices import LeaseState, Term
+    from leases.models import Lease
+    from marketplace.models import IPBlock, Listing
+
+    holders = Organization.objects.bulk_create(
+        [Organization(name=f"Bench holder {index}", slug=f"bench-holder-{index}") for index in range(HOLDERS)]
+    )
+    lessees = Organization.objects.bulk_create(
+        [Organization(name=f"Bench lessee {index}", slug=f"bench-lessee-{index}",
+                      abuse_email=f"abuse@lessee{index}.example") for index in range(LESSEES)]
+    )
+    blocks = list(LEASED_SPACE.subnets(new_prefix=16))
+    block_rows = IPBlock.objects.bulk_create(
+        [IPBlock(prefix=block, holder=holders[index % HOLDERS], rir="ripe", country="NL")
+         for index, block in enumerate(blocks)]
+    )
+    listings = Listing.objects.bulk_create(
+        [Listing(block=block, price_per_ip_month=Decimal("0.45")) for block in block_rows]
+    )
+    listing_by_block = {listing.block.prefix: listing for listing in listings}
+    rng = random.Random(3)
+    leases = []
+    prefixes = list(LEASED_SPACE.subnets(new_prefix=LEASE_LENGTH))[:PREFIXES]
+    for prefix in prefixes:
+        listing = listing_by_block[prefix.supernet(new_prefix=16)]
+        common = dict(listing=listing, block=listing.block, prefix=prefix, term=Term.MONTHLY,
+                      price_per_ip_month=Decimal("0.45"), currency="USD")
+        leases.append(Lease(lessee=rng.choice(lessees), state=LeaseState.ENDED, ended_at=SWITCH,
+                            period=DateTimeTZRange(samples.epoch(2025, 1, 1), SWITCH, "[)"), **common))
+        leases.append(Lease(lessee=rng.choice(lessees), state=LeaseState.ACTIVE,
+                            period=DateTimeTZRange(SWITCH, samples.epoch(2027, 1, 1), "[)"), **common))
+    Lease.objects.bulk_create(leases, batch_size=2000)
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return prefixes
+
+
+def address_picker(prefixes):
+    span = (samples.epoch(2026, 3, 1) - samples.epoch(2025, 1, 2)).total_seconds()
+
+    def pick(rng):
+        prefix = prefixes[rng.randrange(len(prefixes))]
+        address = prefix.network_address + rng.randrange(1, prefix.num_addresses - 1)
+        moment = samples.epoch(2025, 1, 2) + timedelta(seconds=int(rng.random() * span))
+        return address, moment
+
+    return pick
+
+
+def parse_with_stdlib(batch):
+    """Read each message with the standard library only, as far as its fields (the peer)."""
+    fields = 0
+    for kind, content_type, raw in batch:
+        if content_type == "message/rfc822":
+            message = email.message_from_bytes(raw, policy=email.policy.compat32)
+            for part in message.walk():
+                if part.is_multipart():
+                    continue
+                payload = part.get_payload(decode=True)
+                fields += len(payload or b"") > 0
+            fields += len(message.keys())
+        elif content_type == "text/csv":
+            fields += sum(1 for _ in csv.DictReader(io.StringIO(raw.decode())))
+        else:
+            fields += len(json.loads(raw))
+    return fields
+
+
+def timed(function, *args):
+    start = time.perf_counter()
+    result = function(*args)
+    return time.perf_counter() - start, result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=10_000)
+    parser.add_argument("--lookups", type=int, default=5_000)
+    parser.add_argument("--database", default="ipl_abuse_bench")
+    options = parser.parse_args()
+
+    prepare_database(options.database)
+    setup_django()
+    from abuse.attribution import attribute
+    from abuse.intake import receive
+    from abuse.models import Case, Event
+    from abuse.parsing import parse
+
+    seed_start = time.perf_counter()
+    prefixes = seed_leases()
+    seed_seconds = time.perf_counter() - seed_start
+    batch = samples.generate(options.reports, address_picker(prefixes))
+
+    stdlib_seconds, _ = timed(parse_with_stdlib, batch)
+    parser_seconds, parsed_events = timed(lambda: sum(len(parse(raw, kind).events) for _, kind, raw in batch))
+
+    def intake():
+        for _, content_type, raw in batch:
+            receive(channel="email", source="bench", raw=raw, content_type=content_type)
+
+    intake_seconds, _ = timed(intake)
+    events = Event.objects.count()
+
+    rng = random.Random(11)
+    pick = address_picker(prefixes)
+    pairs = [pick(rng) for _ in range(options.lookups)]
+    lookup_seconds, _ = timed(lambda: [attribute(address, moment) for address, moment in pairs])
+
+    results = {
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "leases": len(prefixes) * 2,
+        "reports": len(batch),
+        "events_parsed": parsed_events,
+        "events_stored": events,
+        "duplicates": parsed_events - events,
+        "cases": Case.objects.count(),
+        "seed_seconds": round(seed_seconds, 1),
+        "stdlib_parse_seconds": round(stdlib_seconds, 2),
+        "abuse_parse_seconds": round(parser_seconds, 2),
+        "intake_seconds": round(intake_seconds, 2),
+        "stdlib_reports_per_second": round(len(batch) / stdlib_seconds),
+        "abuse_parse_reports_per_second": round(len(batch) / parser_seconds),
+        "intake_reports_per_second": round(len(batch) / intake_seconds, 1),
+        "intake_events_per_second_per_worker": round(parsed_events / intake_seconds, 1),
+        "attribution_lookups_per_second": round(options.lookups / lookup_seconds, 1),
+        "storage_attribution_dedup_seconds": round(intake_seconds - parser_seconds, 2),
+        "cost_ratio_to_stdlib_parse": round((intake_seconds - parser_seconds) / stdlib_seconds, 1),
+    }
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+import io
+import mailbox
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from abuse.choices import Channel, ReportStatus
+from abuse.models import Event, Report
+
+SAMPLES = Path(__file__).parent / "abuse_samples"
+
+
+def run(*args, stdin=None, monkeypatch=None):
+    out, err = io.StringIO(), io.StringIO()
+    if stdin is not None:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
+    call_command("ingest_abuse_mail", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_files_stored_and_parsed(db):
+    out, _ = run(str(SAMPLES / "arf_with_source_ip.eml"), str(SAMPLES / "xarf02.eml"))
+    assert "2 message(s): 2 parsed, 0 failed to parse (stored), 0 rejected" in out
+    assert sorted(Report.objects.values_list("parser", flat=True)) == ["arf", "x-arf"]
+    assert Report.objects.filter(channel=Channel.EMAIL).count() == 2
+
+
+def test_source_defaults_to_sender(db):
+    run(str(SAMPLES / "xarf02.eml"))
+    assert Report.objects.get().source == "reports@ids.example"
+
+
+def test_stdin_message(db, monkeypatch):
+    out, _ = run("-", stdin=(SAMPLES / "complaint.eml").read_bytes(), monkeypatch=monkeypatch)
+    assert "stdin: report" in out
+    assert Event.objects.get().confidence == "low"
+
+
+def test_maildir(db, tmp_path):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    box.add((SAMPLES / "arf_with_source_ip.eml").read_bytes())
+    box.add((SAMPLES / "arf_without_source_ip.eml").read_bytes())
+    out, _ = run("--maildir", str(tmp_path / "Maildir"))
+    assert "2 message(s): 2 parsed" in out
+
+
+def test_mbox(db, tmp_path):
+    box = mailbox.mbox(tmp_path / "abuse.mbox", create=True)
+    box.add((SAMPLES / "xarf02.eml").read_bytes())
+    box.add((SAMPLES / "complaint.eml").read_bytes())
+    box.flush()
+    out, _ = run("--mbox", str(tmp_path / "abuse.mbox"))
+    assert "2 message(s): 2 parsed" in out
+
+
+def test_feed_file_with_content_type(db):
+    out, _ = run("--content-type", "text/csv", "--source", "shadowserver", str(SAMPLES / "feed_renamed.csv"))
+    report = Report.objects.get()
+    assert report.channel == Channel.FEED
+    assert report.event_count == 2
+    assert report.parse_notes.startswith("Row 4 skipped")
+
+
+def test_unparsable_message_kept_and_listed(db, tmp_path):
+    message = tmp_path / "noip.eml"
+    message.write_bytes(b"From: a@b.example\nSubject: spam\nDate: Fri, 06 Mar 2026 14:00:00 +0100\n\nStop it.\n")
+    _, err = run(str(message))
+    assert "stored but not parsed: The text names no public IPv4 address" in err
+    assert Report.objects.get().status == ReportStatus.FAILED
+
+
+def test_oversized_message_rejected_with_tempfail(db, tmp_path, settings):
+    settings.ABUSE_MAX_REPORT_BYTES = 100
+    message = tmp_path / "big.eml"
+    message.write_bytes(b"Subject: big\n\n" + b"x" * 200)
+    with pytest.raises(SystemExit) as exit_info:
+        run(str(message))
+    assert exit_info.value.code == 75
+    assert Report.objects.count() == 0
+
+
+def test_missing_file_named(db):
+    with pytest.raises(CommandError, match="/nonexistent.eml is not a file"):
+        run("/nonexistent.eml")
+
+
+def test_no_input_rejected(db):
+    with pytest.raises(CommandError, match="Name message files"):
+        run()

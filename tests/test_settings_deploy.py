@@ -1,0 +1,37 @@
+"""Production settings: the deploy checklist and the missing secret key."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _manage(*args, **env_changes):
+    env = {**os.environ, **env_changes}
+    for name, value in env_changes.items():
+        if value is None:
+            env.pop(name)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_reports_nothing():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "DEBUG",
+        DEBUG="false", SECRET_KEY="k" * 64 + "-production-like-secret-key",
+        ALLOWED_HOSTS="example.org", SECURE_SSL_REDIRECT=None,
+        SESSION_COOKIE_SECURE=None, CSRF_COOKIE_SECURE=None, SECURE_HSTS_SECONDS=None,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_missing_secret_key_fails_with_message():
+    result = _manage("check", DEBUG="false", SECRET_KEY=None)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set. Set SECRET_KEY to a long random string" in result.stderr
