@@ -322,3 +322,45 @@ RPKI_BIRD_ROUTER_ID = env.str("RPKI_BIRD_ROUTER_ID", default="127.0.0.1")
 RPKI_BIRD_NEIGHBORS = env.list("RPKI_BIRD_NEIGHBORS", default=[])
 # Minutes between scheduled reconciliations; suspensions reconcile at once.
 RPKI_RECONCILE_MINUTES = env.int("RPKI_RECONCILE_MINUTES", default=10)
+
+# --- kyc ---
+# A lessee needs a current due-diligence approval to activate a lease.
+KYC_REQUIRED_FOR_ACTIVATION = env.bool("KYC_REQUIRED_FOR_ACTIVATION", default=True)
+# Lists a screening must use to be complete (ofac, un, eu, uk, opensanctions).
+KYC_REQUIRED_LISTS = env.list("KYC_REQUIRED_LISTS", default=["ofac", "un", "eu", "uk"])
+# A list imported longer ago than this makes screenings "incomplete".
+KYC_LIST_MAX_AGE_HOURS = env.int("KYC_LIST_MAX_AGE_HOURS", default=72)
+# Where each list is downloaded from, as JSON: {"un": "https://...", "ofac_sdn": "...",
+# "ofac_alt": "...", "ofac_add": "...", "eu": "...", "uk": "...", "opensanctions": "..."}.
+# Empty by default: nothing is downloaded until the operator configures it.
+KYC_LIST_URLS = env.json("KYC_LIST_URLS", default={})
+KYC_LIST_DOWNLOAD_TIMEOUT = env.int("KYC_LIST_DOWNLOAD_TIMEOUT", default=120)
+KYC_LIST_MAX_BYTES = env.int("KYC_LIST_MAX_BYTES", default=500 * 1024 * 1024)
+# An import with fewer entries than this share of the current version is
+# rejected as probably truncated (pass allow_shrink to accept it).
+KYC_IMPORT_MIN_RATIO = env.float("KYC_IMPORT_MIN_RATIO", default=0.8)
+# Fuzzy score (0-100) from which a name is a potential match, and the higher
+# one for names of a single word.
+KYC_MATCH_THRESHOLD = env.float("KYC_MATCH_THRESHOLD", default=88)
+KYC_ONE_WORD_MATCH_THRESHOLD = env.float("KYC_ONE_WORD_MATCH_THRESHOLD", default=95)
+# Everyone is screened again at least this often, besides on each list change.
+KYC_RESCREEN_DAYS = env.int("KYC_RESCREEN_DAYS", default=7)
+KYC_RESCREEN_BATCH = env.int("KYC_RESCREEN_BATCH", default=200)
+# Risk score thresholds: from MEDIUM the level is medium, from HIGH high.
+KYC_RISK_MEDIUM = env.int("KYC_RISK_MEDIUM", default=30)
+KYC_RISK_HIGH = env.int("KYC_RISK_HIGH", default=60)
+# ISO 3166-1 alpha-2 codes that add country risk. The default is the FATF
+# "call for action" list as published in 2025 (North Korea, Iran, Myanmar);
+# operators must keep it current.
+KYC_HIGH_RISK_COUNTRIES = env.list("KYC_HIGH_RISK_COUNTRIES", default=["KP", "IR", "MM"])
+KYC_APPROVAL_MONTHS = env.int("KYC_APPROVAL_MONTHS", default=12)
+# Reminders go out this many days before an approval lapses.
+KYC_REMINDER_DAYS = env.int("KYC_REMINDER_DAYS", default=30)
+KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# How long the abuse-contact confirmation link stays valid.
+KYC_CONFIRMATION_MAX_AGE_DAYS = env.int("KYC_CONFIRMATION_MAX_AGE_DAYS", default=7)
+# Staff addresses for KYC notices; empty means every active staff user with an e-mail.
+KYC_STAFF_EMAILS = env.list("KYC_STAFF_EMAILS", default=[])
+# Abuse cases, PTR churn flags and blocklist listings count towards the risk
+# score when they are younger than this.
+KYC_RISK_HISTORY_DAYS = env.int("KYC_RISK_HISTORY_DAYS", default=365)

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
+from kyc.services import ensure_can_activate
 from marketplace.choices import ListingStatus
 from rpki.services import schedule_reconciliation
 
@@ -184,6 +185,7 @@ def activate(lease, *, user=None):
                 f"Lease {locked.prefix} is {locked.get_state_display().lower()}; "
                 "only a reservation can be activated.",
             )
+        ensure_can_activate(locked.lessee)
         deadline = locked.reserved_until
         lapsed = deadline <= now
         if lapsed:

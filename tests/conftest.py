@@ -53,12 +53,16 @@ def make_user(db):
 def make_organization(db, make_user):
     """Create an organisation with an owner; returns the organisation (owner in `.owner`)."""
 
-    def make(name=None, role=Role.OWNER, **fields):
+    def make(name=None, role=Role.OWNER, kyc_approved=True, **fields):
         name = name or f"Org {uuid.uuid4().hex[:8]}"
         organization = Organization.objects.create(name=name, country=fields.pop("country", "NL"), **fields)
         owner = make_user()
         Membership.objects.create(user=owner, organization=organization, role=role)
         organization.owner = owner
+        if kyc_approved:
+            from kyc.testing import record_approval
+
+            record_approval(organization)
         return organization
 
     return make

@@ -1,0 +1,32 @@
+"""Helpers shared by the profile state changes: row locks, history, permission checks."""
+
+from .choices import ProfileState
+from .exceptions import KycError
+from .models import ClientProfile, ProfileEvent
+
+
+def lock_profile(profile):
+    return ClientProfile.objects.select_for_update().get(pk=profile.pk)
+
+
+def copy_locked_fields(profile, locked):
+    for field in ClientProfile._meta.concrete_fields:
+        setattr(profile, field.attname, getattr(locked, field.attname))
+
+
+def record_event(profile, from_state, *, actor=None, note=""):
+    ProfileEvent.objects.create(
+        profile=profile, from_state=from_state, to_state=profile.state, actor=actor, note=note
+    )
+
+
+def require_staff(user):
+    if user is None or not user.is_staff:
+        raise KycError("Only staff members can review due-diligence profiles.")
+
+
+def reject_locked_profile(locked, previous, user, note):
+    locked.state = ProfileState.REJECTED
+    locked.approved_until = None
+    locked.save(update_fields=["state", "approved_until", "updated_at"])
+    record_event(locked, previous, actor=user, note=note)
