@@ -228,6 +228,36 @@ def suspend_lease(case, *, user, reason):
     return case
 
 
+def record_roa_change_published(*, lease_ids, published_at):
+    """Stamp the time a parking ROA change went out on cases whose suspension it carried out.
+
+    The rpki app calls this after it publishes changes that take space away
+    from lessees; only cases with a suspension decided before `published_at`
+    and no publication recorded yet are stamped, so a repeat call changes
+    nothing.
+    """
+    cases = list(
+        Case.objects.filter(
+            lease_id__in=lease_ids,
+            suspension_decided_at__isnull=False,
+            suspension_decided_at__lte=published_at,
+            roa_change_published_at__isnull=True,
+        )
+    )
+    for case in cases:
+        case.roa_change_published_at = published_at
+        case.save(update_fields=["roa_change_published_at", "updated_at"])
+        delay = published_at - case.suspension_decided_at
+        timeline.record(
+            case,
+            TimelineKind.ENFORCEMENT,
+            f"Parking ROA change for {case.lease.prefix} published "
+            f"{int(delay.total_seconds() // 60)} minutes after the suspension decision",
+            now=published_at,
+        )
+    return len(cases)
+
+
 def terminate_lease(case, *, user, reason):
     """End the lease at fault now. Staff only."""
     with transaction.atomic():

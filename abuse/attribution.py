@@ -44,10 +44,10 @@ def attribute(address, when):
 
 
 def space_under_rpki_control(lease):
-    """Whether the platform controlled the ROAs of the lease's space.
+    """Whether the platform controlled the ROAs of the lease's space when the case opened.
 
     Metrics split handling times by this flag, which is recorded when a case opens.
     """
-    # TODO: the rpki app provides this. Until it is wired in, every case
-    # counts as space outside the platform's RPKI control.
-    return False
+    from rpki.selectors import prefix_under_rpki_control
+
+    return prefix_under_rpki_control(lease.prefix)

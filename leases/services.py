@@ -259,6 +259,8 @@ def set_origin_asn(lease, origin_asn, *, user=None):
             actor=user,
             note=f"AS{previous or '-'} to AS{origin_asn or '-'}",
         )
+        if locked.state == LeaseState.ACTIVE:
+            transaction.on_commit(lambda: schedule_reconciliation(reason="origin changed", lease_id=locked.pk))
     _refresh_from(lease, locked)
     return lease
 

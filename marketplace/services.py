@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.ipspace import validate_block_prefix
+from monitoring.prefixlists import ensure_not_on_drop
 
 from .choices import ListingStatus
 from .models import IPBlock, Listing
@@ -55,6 +56,7 @@ def save_block(block, *, prefix=None):
     """
     if prefix is not None:
         block.prefix = validate_block_prefix(prefix)
+        ensure_not_on_drop(block.prefix)
     try:
         with transaction.atomic():
             block.save()
@@ -91,6 +93,9 @@ def change_listing_status(listing, action):
                 f"it cannot be {target.label.lower()} from that status.",
                 code="status",
             )
+        if target == ListingStatus.PUBLISHED:
+            # DROP may have been imported after the block was registered.
+            ensure_not_on_drop(listing.block.prefix)
         locked.status = target
         if target == ListingStatus.PUBLISHED and locked.published_at is None:
             locked.published_at = timezone.now()

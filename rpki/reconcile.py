@@ -201,6 +201,22 @@ def _record_published(added, removed, ids, attempted_at):
             )
             for change in added
         )
+        parked_lease_ids = {
+            change.lease_id
+            for change in [*added, *removed]
+            if change.lease_id and _takes_space_from_lessee(change)
+        }
+        if parked_lease_ids:
+            # Imported here: abuse.actions imports leases.services, which imports this app.
+            from abuse.actions import record_roa_change_published
+
+            record_roa_change_published(lease_ids=parked_lease_ids, published_at=published_at)
+
+
+def _takes_space_from_lessee(change):
+    if change.action == ChangeAction.REMOVE:
+        return change.purpose == RoaPurpose.LEASE
+    return change.purpose in (RoaPurpose.PARKING, RoaPurpose.AS0)
 
 
 def _comment(roa):

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.models import Membership, Organization
 from leases.choices import LeaseState, Term
@@ -23,16 +24,18 @@ def _counts():
 
 @pytest.fixture(scope="module")
 def seeded_output(django_db_setup, django_db_blocker):
-    """Seed once for the module; the rows stay until the module's tests are done."""
+    """Seed once for the module inside a transaction that is rolled back afterwards.
+
+    Rolling back, rather than deleting, also removes what the other apps'
+    demo seeders add (abuse cases, ROAs, screening results), whose foreign
+    keys protect the leases from deletion.
+    """
     with django_db_blocker.unblock():
-        output = io.StringIO()
-        call_command("seed_demo", stdout=output)
-        yield output.getvalue()
-        Lease.objects.all().delete()
-        Listing.objects.all().delete()
-        IPBlock.objects.all().delete()
-        Organization.objects.all().delete()
-        get_user_model().objects.all().delete()
+        with transaction.atomic():
+            output = io.StringIO()
+            call_command("seed_demo", stdout=output)
+            yield output.getvalue()
+            transaction.set_rollback(True)
 
 
 def test_seed_twice_gives_same_counts(seeded_output):

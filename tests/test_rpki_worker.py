@@ -40,3 +40,15 @@ def test_suspension_reconciled_by_worker(celery_worker, holder, lessee, make_lis
     assert removal.reason == "suspended"
     assert delay == removal.published_at - lease.events.get(kind="suspended").created_at
     assert not PublishedRoa.objects.filter(lease=lease, asn=64500, removed_at=None).exists()
+
+
+def test_origin_change_reconciled_by_worker(celery_worker, holder, lessee, make_listing):
+    listing = make_listing(holder, "198.18.0.0/24")
+    lease = lease_services.rent(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY,
+                                origin_asn=64500)
+    wait_for(lambda: PublishedRoa.objects.filter(lease=lease, asn=64500, removed_at=None).exists())
+
+    lease_services.set_origin_asn(lease, 64501)
+
+    wait_for(lambda: PublishedRoa.objects.filter(lease=lease, asn=64501, removed_at=None).exists())
+    assert not PublishedRoa.objects.filter(lease=lease, asn=64500, removed_at=None).exists()

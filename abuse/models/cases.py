@@ -62,8 +62,8 @@ class Case(models.Model):
     mitigation = models.TextField(blank=True, help_text="The lessee's description of what it did.")
 
     suspension_decided_at = models.DateTimeField(null=True, blank=True)
-    # TODO: the rpki app sets this when the ROA change that follows a
-    # suspension is published; until then the case page shows it as pending.
+    # Set by abuse.actions.record_roa_change_published when the rpki app
+    # publishes the ROA change that parks the suspended lease.
     roa_change_published_at = models.DateTimeField("ROA change published at", null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
