@@ -5,8 +5,6 @@ from datetime import timedelta
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
-from django.http import HttpResponse
-from django.urls import include, path
 from django.utils import timezone
 
 from accounts.models import Membership, Role
@@ -22,31 +20,6 @@ from tests.dns.fixtures import make_lease  # noqa: F401
 @pytest.fixture
 def lease(lessee, make_lease):
     return make_lease(lessee, "192.0.2.0/24")
-
-
-def _stub_view(request):
-    return HttpResponse("")
-
-
-# The project's URLs plus stand-ins for the "login" and "logout" names that
-# base.html links to, for branches where the accounts pages are not built yet.
-urlpatterns = [
-    path("", include("config.urls")),
-    path("test-login/", _stub_view, name="login"),
-    path("test-logout/", _stub_view, name="logout"),
-    path("test-dashboard/", _stub_view, name="dashboard"),
-]
-
-
-@pytest.fixture(autouse=True)
-def page_settings(settings):
-    settings.ROOT_URLCONF = __name__
-    settings.LOGIN_URL = "/login/"
-    # The manifest storage needs collectstatic, which the test run does not do.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
 
 
 @pytest.mark.parametrize("value, expected", [

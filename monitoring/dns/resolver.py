@@ -2,9 +2,9 @@
 
 One `BulkResolver` talks to one server. It keeps up to `max_in_flight`
 queries outstanding over a few connected UDP sockets with raised receive
-buffers, paces itself to `rate` queries per second, retries timeouts, falls
-back to TCP when a reply is truncated and follows CNAME chains (RFC 2317
-classless reverse delegation puts a CNAME at the in-addr.arpa name).
+buffers, and paces itself to `rate` queries per second. It retries timeouts,
+falls back to TCP when a reply is truncated and follows CNAME chains, which
+RFC 2317 classless reverse delegation puts at the in-addr.arpa name.
 
 Replies are matched by query id and by the echoed question, so a late reply
 to an earlier query that reused the id is dropped. The outcomes answer,
@@ -58,7 +58,7 @@ class Result:
     """The outcome of one lookup.
 
     `values` are the records of the requested type at the end of the CNAME
-    chain (names for PTR, dotted text for A, tuples of byte strings for TXT);
+    chain: names for PTR, dotted text for A, tuples of byte strings for TXT.
     `cnames` lists the CNAME targets followed, in order.
     """
 

@@ -4,8 +4,8 @@
 - .1 to .9 have PTRs host-N.example.test; .10 has none (NXDOMAIN, a gap);
   .11 has only a TXT record (NODATA for PTR);
 - .64 to .127 are delegated RFC 2317 style to 64-127.2.0.192.in-addr.arpa
-  with a CNAME per address; the child zone has PTRs for .65 to .70 and none
-  for .71, whose CNAME therefore ends in NXDOMAIN.
+  with a CNAME per address. The child zone has PTRs for .65 to .70 only, so
+  the CNAME of .71 ends in NXDOMAIN.
 example.test has A records for the host-N names: host-1 to host-8 point
 back to their address, host-9 points elsewhere (FCrDNS fails).
 """
