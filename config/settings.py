@@ -183,6 +183,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a field named "state" or "status" with their own
+    # choices; each choice set gets a stable name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "LeaseStateEnum": "leases.choices.LeaseState",
+        "CaseStateEnum": "abuse.choices.CaseState",
+    },
 }
 
 # Celery: Redis is both broker and result backend.
@@ -248,6 +254,74 @@ ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
 # The admin queue marks a deadline as due this many hours before it passes.
 ABUSE_DUE_SOON_HOURS = env.int("ABUSE_DUE_SOON_HOURS", default=4)
+
+# --- monitoring ---
+# Bulk resolver: queries kept outstanding, pacing per server (queries per
+# second; 0 turns pacing off), seconds per attempt and retries after a timeout.
+MONITORING_MAX_IN_FLIGHT = env.int("MONITORING_MAX_IN_FLIGHT", default=2000)
+MONITORING_PTR_RATE = env.int("MONITORING_PTR_RATE", default=5000)
+MONITORING_DNSBL_RATE = env.int("MONITORING_DNSBL_RATE", default=500)
+MONITORING_DNS_TIMEOUT = env.float("MONITORING_DNS_TIMEOUT", default=2.0)
+MONITORING_DNS_RETRIES = env.int("MONITORING_DNS_RETRIES", default=2)
+# Scan task size: leased space is cut into chunks of at most this many
+# addresses (65536 is a /16); smaller leases are packed together up to it.
+MONITORING_CHUNK_ADDRESSES = env.int("MONITORING_CHUNK_ADDRESSES", default=65536)
+# PTR churn thresholds: changes in a rolling window that flag a lease or lessee.
+MONITORING_CHURN_LEASE_24H = env.int("MONITORING_CHURN_LEASE_24H", default=50)
+MONITORING_CHURN_LEASE_7D = env.int("MONITORING_CHURN_LEASE_7D", default=200)
+MONITORING_CHURN_LESSEE_24H = env.int("MONITORING_CHURN_LESSEE_24H", default=200)
+MONITORING_CHURN_LESSEE_7D = env.int("MONITORING_CHURN_LESSEE_7D", default=1000)
+# PTR pattern thresholds: mail-server-like names per lessee, registered
+# domains in one /24, random-looking names per lessee, FCrDNS failures.
+MONITORING_MAIL_NAMES_MIN = env.int("MONITORING_MAIL_NAMES_MIN", default=20)
+MONITORING_SNOWSHOE_DOMAINS_MIN = env.int("MONITORING_SNOWSHOE_DOMAINS_MIN", default=5)
+MONITORING_RANDOM_NAMES_MIN = env.int("MONITORING_RANDOM_NAMES_MIN", default=10)
+MONITORING_FCRDNS_FAILURES_MIN = env.int("MONITORING_FCRDNS_FAILURES_MIN", default=10)
+# Minutes a DNSBL zone is skipped after an operational error; doubles with
+# each error in a row, up to the maximum.
+MONITORING_DNSBL_BACKOFF_MINUTES = env.int("MONITORING_DNSBL_BACKOFF_MINUTES", default=30)
+MONITORING_DNSBL_BACKOFF_MAX_MINUTES = env.int("MONITORING_DNSBL_BACKOFF_MAX_MINUTES", default=1440)
+# Zone export: name servers and SOA contact written into exported zones.
+MONITORING_ZONE_NAMESERVERS = env.list(
+    "MONITORING_ZONE_NAMESERVERS", default=["ns1.localhost.", "ns2.localhost."]
+)
+MONITORING_ZONE_CONTACT = env.str("MONITORING_ZONE_CONTACT", default="hostmaster.localhost.")
+# Whether a finished PTR scan queues pattern checks (with FCrDNS lookups)
+# for each lessee whose PTRs changed; off, they run only when queued by hand.
+MONITORING_PATTERNS_AFTER_SCAN = env.bool("MONITORING_PATTERNS_AFTER_SCAN", default=True)
+# Hours between periodic runs.
+MONITORING_PTR_SCAN_HOURS = env.int("MONITORING_PTR_SCAN_HOURS", default=6)
+MONITORING_DNSBL_CHECK_HOURS = env.int("MONITORING_DNSBL_CHECK_HOURS", default=12)
+
+# --- rpki ---
+# The ASN that announces parked space (idle, suspended and ended leases).
+# The default is from the documentation range (RFC 5398); set the real one.
+RPKI_PARKING_ASN = env.int("RPKI_PARKING_ASN", default=64511)
+# Park with AS0 ROAs ("nobody may originate this") in place of the parking
+# ASN. A block's own RPKI policy in the admin overrides this default.
+RPKI_PARK_WITH_AS0 = env.bool("RPKI_PARK_WITH_AS0", default=False)
+# Where ROA changes are published: "krill" (its API) or "slurm" (RFC 8416
+# files written to the paths below for the operator's validators).
+RPKI_BACKEND = env.str("RPKI_BACKEND", default="slurm")
+RPKI_KRILL_URL = env.str("RPKI_KRILL_URL", default="https://127.0.0.1:3000")
+RPKI_KRILL_CA = env.str("RPKI_KRILL_CA", default="platform")
+RPKI_KRILL_TOKEN = env.str("RPKI_KRILL_TOKEN", default="")
+# Seconds to wait for one Krill API request.
+RPKI_KRILL_TIMEOUT = env.float("RPKI_KRILL_TIMEOUT", default=10.0)
+# A CA bundle for Krill's TLS certificate (Krill ships a self-signed one);
+# empty uses the system store.
+RPKI_KRILL_CA_BUNDLE = env.str("RPKI_KRILL_CA_BUNDLE", default="")
+RPKI_EXPORT_DIR = Path(env.str("RPKI_EXPORT_DIR", default=str(BASE_DIR / "var" / "rpki")))
+RPKI_SLURM_JSON_PATH = Path(env.str("RPKI_SLURM_JSON_PATH", default=str(RPKI_EXPORT_DIR / "slurm.json")))
+RPKI_SLURM_CSV_PATH = Path(env.str("RPKI_SLURM_CSV_PATH", default=str(RPKI_EXPORT_DIR / "roas.csv")))
+RPKI_BIRD_CONFIG_PATH = Path(env.str("RPKI_BIRD_CONFIG_PATH", default=str(RPKI_EXPORT_DIR / "bird-parking.conf")))
+RPKI_PARKED_JSON_PATH = Path(env.str("RPKI_PARKED_JSON_PATH", default=str(RPKI_EXPORT_DIR / "parked.json")))
+# BIRD router id and BGP neighbours ("address AS-number" pairs, comma
+# separated, e.g. "127.0.0.2 64512") for the parking announcements.
+RPKI_BIRD_ROUTER_ID = env.str("RPKI_BIRD_ROUTER_ID", default="127.0.0.1")
+RPKI_BIRD_NEIGHBORS = env.list("RPKI_BIRD_NEIGHBORS", default=[])
+# Minutes between scheduled reconciliations; suspensions reconcile at once.
+RPKI_RECONCILE_MINUTES = env.int("RPKI_RECONCILE_MINUTES", default=10)
 
 # --- kyc ---
 # A lessee needs a current due-diligence approval to activate a lease.

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from kyc.services import ensure_can_activate
 from marketplace.choices import ListingStatus
+from rpki.services import schedule_reconciliation
 
 from .allocation import first_free_prefix
 from .choices import LIVE_STATES, OCCUPYING_STATES, LeaseState, Term
@@ -196,6 +197,7 @@ def activate(lease, *, user=None):
             locked.period = DateTimeTZRange(now, term_end(now, locked.term), "[)")
             locked.save()
             _record(locked, LeaseEvent.Kind.ACTIVATED, from_state=LeaseState.RESERVED, actor=user, now=now)
+            transaction.on_commit(lambda: schedule_reconciliation(reason="activated", lease_id=locked.pk))
     _refresh_from(lease, locked)
     if lapsed:
         raise LeaseConflict(
@@ -280,6 +282,7 @@ def suspend(lease, *, reason, user=None):
         locked.suspension_reason = reason
         locked.save(update_fields=["state", "suspended_at", "suspension_reason", "updated_at"])
         _record(locked, LeaseEvent.Kind.SUSPENDED, from_state=LeaseState.ACTIVE, actor=user, note=reason, now=now)
+        transaction.on_commit(lambda: schedule_reconciliation(reason="suspended", lease_id=locked.pk))
     _refresh_from(lease, locked)
     logger.warning("Suspended lease %s of %s: %s", lease.pk, lease.prefix, reason)
     return lease
@@ -297,6 +300,7 @@ def unsuspend(lease, *, note="", user=None):
         locked.suspension_reason = ""
         locked.save(update_fields=["state", "suspended_at", "suspension_reason", "updated_at"])
         _record(locked, LeaseEvent.Kind.UNSUSPENDED, from_state=LeaseState.SUSPENDED, actor=user, note=note)
+        transaction.on_commit(lambda: schedule_reconciliation(reason="unsuspended", lease_id=locked.pk))
     _refresh_from(lease, locked)
     logger.info("Unsuspended lease %s of %s", lease.pk, lease.prefix)
     return lease
@@ -318,6 +322,7 @@ def terminate(lease, *, reason, user=None):
         locked.period = DateTimeTZRange(locked.period.lower, now, "[)")
         locked.save(update_fields=["state", "ended_at", "period", "updated_at"])
         _record(locked, LeaseEvent.Kind.TERMINATED, from_state=previous, actor=user, note=reason, now=now)
+        transaction.on_commit(lambda: schedule_reconciliation(reason="terminated", lease_id=locked.pk))
     _refresh_from(lease, locked)
     logger.warning("Terminated lease %s of %s: %s", lease.pk, lease.prefix, reason)
     return lease
@@ -350,5 +355,6 @@ def renew_or_end(lease, now):
     lease.ended_at = lease.period.upper
     lease.save(update_fields=["state", "ended_at", "updated_at"])
     _record(lease, LeaseEvent.Kind.ENDED, from_state=previous, now=now)
+    transaction.on_commit(lambda: schedule_reconciliation(reason="ended", lease_id=lease.pk))
     logger.info("Lease %s of %s ended", lease.pk, lease.prefix)
     return lease

@@ -14,16 +14,6 @@ def clear_throttle():
     cache.clear()
 
 
-@pytest.fixture(autouse=True)
-def page_settings(settings):
-    settings.ROOT_URLCONF = "tests.abuse_urls"
-    # The manifest storage used without DEBUG needs collectstatic first.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-
-
 @pytest.fixture
 def case(holder, lessee, make_listing):
     listing = make_listing(holder, "198.51.100.0/24")

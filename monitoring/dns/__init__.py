@@ -1,0 +1,1 @@
+"""DNS client code for bulk lookups: wire format helpers and the asyncio resolver."""
