@@ -1,19 +1,15 @@
 """Risk factors from the abuse desk and the DNS monitoring.
 
 They read `abuse.models.Case` (its `lessee`, `opened_at` and `state`) and
-`monitoring.selectors.ptr_churn_flags_for` / `blocklist_listings_for`. A
-factor whose app is not installed yet returns None, so the score is
-computed without it.
+`monitoring.selectors.ptr_churn_flags_for` / `blocklist_listings_for`. The
+imports sit inside the factors so that loading this app does not load those.
 """
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
 
 from .risk import FactorResult, risk_factor
-
-logger = logging.getLogger(__name__)
 
 POINTS_PER_ABUSE_CASE = 10
 MAX_ABUSE_CASE_POINTS = 40
@@ -33,12 +29,9 @@ def _capped(count, per_item, maximum):
 
 @risk_factor("abuse_cases")
 def abuse_cases(profile, now):
-    try:
-        from abuse.choices import CaseState
-        from abuse.models import Case
-    except ImportError:
-        logger.debug("The abuse app has no Case model; the abuse_cases factor is skipped")
-        return None
+    from abuse.choices import CaseState
+    from abuse.models import Case
+
     cases = Case.objects.filter(lessee=profile.organization, opened_at__gte=_since(now)).exclude(
         state=CaseState.INVALID
     )
@@ -53,11 +46,8 @@ def abuse_cases(profile, now):
 
 @risk_factor("ptr_churn")
 def ptr_churn(profile, now):
-    try:
-        from monitoring.selectors import ptr_churn_flags_for
-    except ImportError:
-        logger.debug("monitoring.selectors has no ptr_churn_flags_for; the ptr_churn factor is skipped")
-        return None
+    from monitoring.selectors import ptr_churn_flags_for
+
     kinds = list(ptr_churn_flags_for(profile.organization, _since(now)).values_list("kind", flat=True))
     if not kinds:
         return FactorResult(0, f"No PTR churn flags in the last {settings.KYC_RISK_HISTORY_DAYS} days.")
@@ -71,11 +61,8 @@ def ptr_churn(profile, now):
 
 @risk_factor("blocklist_history")
 def blocklist_history(profile, now):
-    try:
-        from monitoring.selectors import blocklist_listings_for
-    except ImportError:
-        logger.debug("monitoring.selectors has no blocklist_listings_for; the blocklist factor is skipped")
-        return None
+    from monitoring.selectors import blocklist_listings_for
+
     count = blocklist_listings_for(profile.organization, _since(now)).count()
     if not count:
         return FactorResult(0, f"No blocklist listings in the last {settings.KYC_RISK_HISTORY_DAYS} days.")

@@ -15,6 +15,7 @@ from kyc.screening import screen_profile
 from kyc.testing import complete_profile, opensanctions_csv
 from leases import services as lease_services
 from leases.choices import Term
+from monitoring.models import BlocklistListing, DnsblZone, PtrFlag
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +138,38 @@ def test_other_lessees_cases_not_counted(make_organization, make_listing, holder
                                           (59, RiskLevel.MEDIUM), (60, RiskLevel.HIGH)])
 def test_thresholds(score, level):
     assert level_for(score) == level
+
+
+def test_ptr_flags_add_points(make_organization):
+    lessee = old_enough(make_organization())
+    now = timezone.now()
+    for kind in (PtrFlag.Kind.CHURN_24H, PtrFlag.Kind.MAIL_NAMES):
+        PtrFlag.objects.create(kind=kind, lessee=lessee, observed=12, threshold=5, detail="test", raised_at=now)
+    PtrFlag.objects.create(kind=PtrFlag.Kind.CHURN_7D, lessee=lessee, observed=30, threshold=20, detail="old",
+                           raised_at=now - timedelta(days=400), resolved_at=now - timedelta(days=390))
+    assessment = assess(complete_profile(lessee))
+    assert points(assessment)["ptr_churn"] == 20
+    assert explanation(assessment, "ptr_churn").startswith(
+        "2 PTR flag(s) in the last 365 days (churn_24h, mail_names)"
+    )
+
+
+def test_blocklist_listings_add_points(make_organization):
+    lessee = old_enough(make_organization())
+    zone = DnsblZone.objects.create(name="zen.example.test")
+    now = timezone.now()
+    BlocklistListing.objects.create(zone=zone, ip=3325256711, lessee=lessee, kind=BlocklistListing.Kind.LISTING,
+                                    listed_at=now - timedelta(days=2))
+    BlocklistListing.objects.create(zone=zone, ip=3325256712, lessee=lessee,
+                                    kind=BlocklistListing.Kind.INFORMATION, listed_at=now - timedelta(days=2))
+    assessment = assess(complete_profile(lessee))
+    assert points(assessment)["blocklist_history"] == 5
+    assert explanation(assessment, "blocklist_history") == (
+        "1 blocklist listing(s) of this lessee's addresses in the last 365 days."
+    )
+
+
+def test_clean_monitoring_history_adds_nothing(make_organization):
+    assessment = assess(complete_profile(old_enough(make_organization())))
+    assert points(assessment)["ptr_churn"] == 0
+    assert points(assessment)["blocklist_history"] == 0

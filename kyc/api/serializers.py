@@ -25,6 +25,11 @@ class KeyPersonSerializer(serializers.ModelSerializer):
 class ProfileSerializer(serializers.ModelSerializer):
     organization = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     people = KeyPersonSerializer(many=True, read_only=True)
+    # A plain string in the schema: other apps' "state" enums would collide
+    # with this one in drf-spectacular's component names.
+    state = serializers.CharField(
+        read_only=True, help_text="draft, submitted, in_review, approved, rejected or more_information."
+    )
 
     class Meta:
         model = ClientProfile

@@ -1,10 +1,12 @@
-from rest_framework.routers import DefaultRouter
+from rest_framework.routers import SimpleRouter
 
 from .views import DocumentViewSet, ProfileViewSet, ScreeningViewSet
 
-router = DefaultRouter()
-router.register("profiles", ProfileViewSet, basename="kyc-profile")
-router.register("documents", DocumentViewSet, basename="kyc-document")
-router.register("screenings", ScreeningViewSet, basename="kyc-screening")
+app_name = "kyc-api"
+
+router = SimpleRouter()
+router.register("profiles", ProfileViewSet, basename="profile")
+router.register("documents", DocumentViewSet, basename="document")
+router.register("screenings", ScreeningViewSet, basename="screening")
 
 urlpatterns = router.urls
