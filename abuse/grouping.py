@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from . import notifications, sla, timeline
 from .attribution import attribute_many, space_under_rpki_control
+from .bulk import update_rows
 from .choices import BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Escalation, Queue, Severity, TimelineKind
 from .models import Case, Event, TimelineEntry
 
@@ -332,7 +333,7 @@ def _refresh_cases(joined, policies, now):
         for report, events in additions:
             remaining -= events
             entries.extend(_joined_entries(case, report, events, case.event_count - remaining, policies, now))
-    Case.objects.bulk_update(locked, fields, batch_size=500)
+    update_rows(Case, locked, fields)
     TimelineEntry.objects.bulk_create(entries, batch_size=1000)
 
 

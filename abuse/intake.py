@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
+from .bulk import update_rows
 from .choices import Category, Channel, ReportStatus
 from .grouping import file_batch
 from .models import Event, Report
@@ -91,7 +92,7 @@ def process_reports(reports):
             continue
         parsed.append((report, result))
     if failed:
-        Report.objects.bulk_update(failed, ["status", "parse_error", "parse_attempts", "parsed_at"])
+        update_rows(Report, failed, ["status", "parse_error", "parse_attempts", "parsed_at"])
     if not parsed:
         return reports
     with transaction.atomic():
@@ -111,8 +112,8 @@ def process_reports(reports):
                 "Report %s from %s parsed by %s: %s new events, %s duplicates",
                 report.pk, report.source, result.parser, created, duplicates,
             )
-        Report.objects.bulk_update(
-            [report for report, _ in parsed],
+        update_rows(
+            Report, [report for report, _ in parsed],
             ["status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at",
              "event_count", "duplicate_count"],
         )
