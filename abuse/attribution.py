@@ -40,7 +40,7 @@ def attribute(address, when):
 def attribute_many(pairs):
     """Return an Attribution for each (address, time) pair, in order.
 
-    The same answers as `attribute` for each pair, in at most three queries
+    The same results as `attribute` for each pair, in at most three queries
     for the whole list: the leases, then the blocks around the unleased
     addresses with their holders.
     """

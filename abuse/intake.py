@@ -72,9 +72,10 @@ def process_report(report):
 def process_reports(reports):
     """Parse stored reports and file their events together, in one transaction.
 
-    Reports that fail to parse get their reason recorded; the others are
-    filed in arrival order as if one after another, but with a fixed number
-    of statements for the whole list. Returns the reports, updated.
+    Reports that fail to parse get their reason recorded. The others are
+    filed in arrival order, with the results of filing them one after
+    another, in a fixed number of statements for the whole list. Returns
+    the reports, updated.
     """
     parsed = []
     failed = []

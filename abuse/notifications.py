@@ -123,9 +123,9 @@ def _holder_notice(case):
 def opening_notices(cases, contacts, now):
     """Warn the lessee or inform the holder of each newly opened case, in bulk.
 
-    The same mail, Notification rows and timeline entries as `warn_lessee`
-    and `inform_holder` case by case, in two inserts for all cases; the mail
-    goes out after the transaction commits. `contacts(organization)` returns
+    Writes the same mail, Notification rows and timeline entries as
+    `warn_lessee` and `inform_holder` would case by case, in two inserts for
+    all cases. The mail goes out after the transaction commits. `contacts(organization)` returns
     the addresses, so the caller can cache them across cases.
     """
     rows, entries, mails = [], [], []

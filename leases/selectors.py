@@ -38,7 +38,7 @@ _LEASES_AT_SQL = f"""
 def lease_ids_at(pairs):
     """Return, for each (address, time) pair, the id of the lease that held it, or None.
 
-    One query for all pairs; the answers come in the order of `pairs`.
+    One query for all pairs, with the results in the order of `pairs`.
     """
     pairs = list(pairs)
     if not pairs:
@@ -53,7 +53,7 @@ def lease_ids_at(pairs):
 def leases_at(pairs):
     """Return, for each (address, time) pair, the lease that held the address then, or None.
 
-    The bulk form of `lease_at`, with the same answers: two queries however
+    The bulk form of `lease_at`, with the same results: two queries however
     many pairs there are. Each lease comes with its lessee, block, holder and
     listing loaded, and pairs that share a lease share the object.
     """
