@@ -1,17 +1,19 @@
 """Filing parsed events: attribution, deduplication and grouping into cases."""
 
+import hashlib
 import ipaddress
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from . import notifications, sla, timeline
-from .attribution import attribute, space_under_rpki_control
+from .attribution import attribute_many, space_under_rpki_control
+from .bulk import update_rows
 from .choices import BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Escalation, Queue, Severity, TimelineKind
-from .models import Case, Event
+from .models import Case, Event, TimelineEntry
 
 logger = logging.getLogger(__name__)
 
@@ -29,38 +31,72 @@ def file_events(report, parsed_events):
     report) are not stored again; one from another report raises that
     event's `repeat_count`. Returns (new events, duplicates).
     """
-    unique = {}
-    for parsed in parsed_events:
-        unique.setdefault(_observation(report, parsed), parsed)
-    stored = _stored_observations(report, unique)
-    fresh = [parsed for key, parsed in unique.items() if key not in stored]
-    repeated = [key for key, report_id in stored.items() if report_id != report.pk]
-    if repeated:
-        Event.objects.filter(_matching(repeated)).update(repeat_count=F("repeat_count") + 1)
+    return file_batch([(report, parsed_events)])[0]
 
-    groups = {}
-    for parsed in fresh:
-        attribution = attribute(parsed.ip, parsed.occurred_at)
-        key = _grouping_key(attribution, parsed.category)
-        groups.setdefault(key, (attribution, []))[1].append(parsed)
+
+def file_batch(batch):
+    """File the events of many reports at once, as `file_events` would one report after another.
+
+    `batch` is a list of (report, parsed events) in the order the reports
+    arrived. Runs in the caller's transaction, in a fixed number of
+    statements for the whole batch (one deduplication read, one attribution
+    query, one read of the open cases, a few bulk inserts) plus one update
+    per case that earlier reports opened. Returns (new events, duplicates)
+    for each report, in order.
+    """
+    fresh, repeats = _deduplicate(batch)
+    attributions = _attribute(fresh)
+
+    # Group per report, in arrival order, so a case opens with the events
+    # of the first report that names it and later reports join it.
+    plans = []
+    for (report, _), report_fresh in zip(batch, fresh):
+        groups = {}
+        for key, parsed in report_fresh:
+            attribution = attributions[(parsed.ip, parsed.occurred_at)]
+            grouping = _grouping_key(attribution, parsed.category)
+            groups.setdefault(grouping, (attribution, []))[1].append((key, parsed))
+        plans.append((report, groups))
+    grouping_keys = sorted({grouping for _, groups in plans for grouping in groups})
+    _lock_groups(grouping_keys)
+    cases = {case.grouping_key: case for case in Case.objects.filter(
+        grouping_key__in=grouping_keys, state__in=OPEN_STATES)}
 
     policies = sla.active_policies()
+    now = timezone.now()
+    contacts = _contact_cache()
+    opened = []
+    for report, groups in plans:
+        for grouping, (attribution, group) in groups.items():
+            if grouping not in cases:
+                cases[grouping] = _new_case(grouping, attribution, [parsed for _, parsed in group], policies,
+                                            contacts, now)
+                opened.append((cases[grouping], report, len(group)))
+    _open_cases(opened, contacts, now)
+
     events = []
-    joined = {}
-    for key, (attribution, group) in groups.items():
-        case, is_new = _case_for(key, attribution, group, report, policies)
-        if not is_new:
-            joined[case.pk] = case
-        events.extend(_event(report, parsed, attribution, case) for parsed in group)
+    for report, groups in plans:
+        for grouping, (attribution, group) in groups.items():
+            for key, parsed in group:
+                event = _event(report, parsed, attribution, cases[grouping])
+                event.repeat_count = repeats.pop(key, 0)
+                events.append(event)
+    _add_repeats(repeats)
     created = _insert_events(events)
 
-    added = Counter(event.case_id for event in created)
-    # Locking in primary key order keeps two reports that join the same
-    # cases from waiting on each other in opposite orders.
-    for pk in sorted(joined):
-        if added[pk]:
-            _refresh_case(joined[pk], report, added[pk], policies)
-    return len(created), len(parsed_events) - len(created)
+    added = Counter((event.report_id, event.case_id) for event in created)
+    opened_by = {case.pk: report.pk for case, report, _ in opened}
+    joined = defaultdict(list)
+    for report, groups in plans:
+        for grouping in groups:
+            case_id = cases[grouping].pk
+            if opened_by.get(case_id) != report.pk and added[(report.pk, case_id)]:
+                joined[case_id].append((report, added[(report.pk, case_id)]))
+    _refresh_cases(joined, policies, now)
+
+    per_report = Counter(event.report_id for event in created)
+    return [(per_report[report.pk], len(parsed_events) - per_report[report.pk])
+            for report, parsed_events in batch]
 
 
 def _observation(report, parsed):
@@ -68,30 +104,113 @@ def _observation(report, parsed):
     return (report.source, ipaddress.IPv4Network(parsed.ip), parsed.occurred_at, parsed.type)
 
 
-def _matching(keys):
-    condition = Q()
-    for source, ip, occurred_at, kind in keys:
-        condition |= Q(source=source, ip=ip, occurred_at=occurred_at, type=kind)
-    return condition
+def _deduplicate(batch):
+    """Split each report's events into new observations and repeats.
+
+    Returns ([[(key, parsed)] per report], {key: repeats}): an observation
+    stored before, or by an earlier report of the batch, is a repeat of that
+    event when it comes from another report, and counted once within a report.
+    """
+    unique_per_report = []
+    for report, parsed_events in batch:
+        unique = {}
+        for parsed in parsed_events:
+            unique.setdefault(_observation(report, parsed), parsed)
+        unique_per_report.append(unique)
+    stored = _stored_observations({key for unique in unique_per_report for key in unique})
+    repeats = Counter()
+    fresh = []
+    for (report, _), unique in zip(batch, unique_per_report):
+        report_fresh = []
+        for key, parsed in unique.items():
+            if key in stored:
+                if stored[key] != report.pk:
+                    repeats[key] += 1
+                continue
+            stored[key] = report.pk
+            report_fresh.append((key, parsed))
+        fresh.append(report_fresh)
+    return fresh, repeats
 
 
-def _stored_observations(report, unique):
-    """Return {key: report id} for the observations among `unique` already stored."""
-    if not unique:
+_STORED_SQL = f"""
+    SELECT event.source, event.ip, event.occurred_at, event.type, event.report_id
+    FROM unnest(%s::varchar[], %s::cidr[], %s::timestamptz[], %s::varchar[]) AS key(source, ip, at, type)
+    JOIN {Event._meta.db_table} AS event
+      ON event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
+"""
+
+_REPEAT_SQL = f"""
+    UPDATE {Event._meta.db_table} AS event SET repeat_count = event.repeat_count + key.repeats
+    FROM unnest(%s::varchar[], %s::cidr[], %s::timestamptz[], %s::varchar[], %s::int[])
+         AS key(source, ip, at, type, repeats)
+    WHERE event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
+"""
+
+
+def _columns(keys):
+    keys = list(keys)
+    return [
+        [key[0] for key in keys], [str(key[1]) for key in keys], [key[2] for key in keys], [key[3] for key in keys],
+    ]
+
+
+def _stored_observations(keys):
+    """Return {key: report id} for the observations among `keys` already stored, in one query."""
+    if not keys:
         return {}
-    rows = Event.objects.filter(
-        source=report.source, ip__in=[key[1] for key in unique],
-        occurred_at__in={key[2] for key in unique},
-    ).values_list("source", "ip", "occurred_at", "type", "report_id")
-    return {
-        (source, ip, occurred_at, kind): report_id
-        for source, ip, occurred_at, kind, report_id in rows
-        if (source, ip, occurred_at, kind) in unique
-    }
+    with connection.cursor() as cursor:
+        cursor.execute(_STORED_SQL, _columns(keys))
+        rows = cursor.fetchall()
+    return {(source, ipaddress.IPv4Network(ip), occurred_at, kind): report_id
+            for source, ip, occurred_at, kind, report_id in rows}
+
+
+def _add_repeats(repeats):
+    """Raise the repeat count of stored events by how often the batch repeated them."""
+    if not repeats:
+        return
+    keys = list(repeats)
+    with connection.cursor() as cursor:
+        cursor.execute(_REPEAT_SQL, [*_columns(keys), [repeats[key] for key in keys]])
+
+
+def _attribute(fresh):
+    """Return {(address, time): Attribution} for the new events, in one pass over the leases."""
+    pairs = list(dict.fromkeys((parsed.ip, parsed.occurred_at) for report_fresh in fresh for _, parsed in report_fresh))
+    return dict(zip(pairs, attribute_many(pairs)))
 
 
 def _grouping_key(attribution, category):
     return f"{attribution.grouping_prefix}:{category}"
+
+
+def _lock_groups(grouping_keys):
+    """Take a transaction advisory lock per grouping key, in a fixed order.
+
+    Two intakes that would open a case for the same lease and category wait
+    for each other here, so the second one finds the first one's case.
+    The partial unique index on open cases stays as the last safeguard.
+    """
+    if not grouping_keys:
+        return
+    ids = sorted({int.from_bytes(hashlib.sha256(f"abuse-case:{key}".encode()).digest()[:8], "big", signed=True)
+                  for key in grouping_keys})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [ids])
+
+
+def _contact_cache():
+    cache = {}
+
+    def contacts(organization):
+        if organization is None:
+            return []
+        if organization.pk not in cache:
+            cache[organization.pk] = notifications.abuse_contacts(organization)
+        return cache[organization.pk]
+
+    return contacts
 
 
 def _event(report, parsed, attribution, case):
@@ -116,10 +235,10 @@ def _event(report, parsed, attribution, case):
 
 
 def _insert_events(events):
-    """Insert the events in one statement; when a concurrent intake stored one first, insert one by one."""
+    """Insert the events in bulk; when a concurrent intake stored one first, insert one by one."""
     try:
         with transaction.atomic():
-            return Event.objects.bulk_create(events)
+            return Event.objects.bulk_create(events, batch_size=1000)
     except IntegrityError as exc:
         if "event_unique_observation" not in str(exc):
             raise
@@ -137,13 +256,9 @@ def _insert_events(events):
     return created
 
 
-def _case_for(key, attribution, group, report, policies):
-    """Return (case, is_new): the group's open case, or a new one holding the group's counts."""
-    case = Case.objects.filter(grouping_key=key, state__in=OPEN_STATES).first()
-    if case is not None:
-        return case, False
+def _new_case(key, attribution, group, policies, contacts, now):
+    """Return an unsaved case for a group that has no open case, holding the group's counts."""
     category = group[0].category
-    now = timezone.now()
     case = Case(
         grouping_key=key,
         queue=attribution.queue,
@@ -159,60 +274,92 @@ def _case_for(key, attribution, group, report, policies):
         opened_at=now,
         # The warning below goes out with the case. Without a contact to
         # send it to, the timeline records that and the level stays at none.
-        escalation=Escalation.WARNED if notifications.abuse_contacts(attribution.lessee) else Escalation.NONE,
+        escalation=Escalation.WARNED if contacts(attribution.lessee) else Escalation.NONE,
     )
     sla.apply_policy(case, policies)
-    try:
-        with transaction.atomic():
-            case.save()
-    except IntegrityError as exc:
-        if "case_one_open_per_group" not in str(exc):
-            raise
-        # Another intake opened the group's case first; join it.
-        return Case.objects.get(grouping_key=key, state__in=OPEN_STATES), False
-    timeline.record(
-        case, TimelineKind.OPENED,
-        f"Case opened for {case.subject} with {len(group)} event(s) from report {report.pk}.",
-        now=now, data={"report": report.pk, "events": len(group)},
-    )
-    if case.queue == Queue.LESSEE:
-        notifications.warn_lessee(case, now=now)
-    elif case.queue == Queue.HOLDER:
-        notifications.inform_holder(case, now=now)
-    logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, key)
-    return case, True
+    return case
 
 
-def _refresh_case(case, report, added, policies):
-    """Recount a case's events under its row lock and raise its severity if due."""
-    case = Case.objects.select_for_update().get(pk=case.pk)
-    totals = case.events.aggregate(count=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
-    case.event_count = totals["count"]
-    case.first_event_at = totals["first"]
-    case.last_event_at = totals["last"]
-    fields = ["event_count", "first_event_at", "last_event_at", "updated_at"]
-    timeline.record(
-        case, TimelineKind.EVENTS, f"{added} event(s) added from report {report.pk}.",
-        data={"report": report.pk, "events": added},
-    )
-    severity = severity_for(case.category, case.event_count)
-    if severity > case.severity:
-        timeline.record(
-            case, TimelineKind.STATE,
-            f"Severity raised from {case.get_severity_display()} to {Severity(severity).label} "
-            f"at {case.event_count} events.",
+def _open_cases(opened, contacts, now):
+    """Insert the new cases, their opening entries and their first notices.
+
+    `opened` lists (case, report, events) in arrival order. The advisory
+    locks of `_lock_groups` make a conflict here a bug, not a race.
+    """
+    if not opened:
+        return
+    Case.objects.bulk_create([case for case, _, _ in opened], batch_size=1000)
+    TimelineEntry.objects.bulk_create([
+        timeline.entry(
+            case, TimelineKind.OPENED,
+            f"Case opened for {case.subject} with {events} event(s) from report {report.pk}.",
+            now=now, data={"report": report.pk, "events": events},
         )
+        for case, report, events in opened
+    ], batch_size=1000)
+    notifications.opening_notices([case for case, _, _ in opened], contacts, now)
+    for case, _, _ in opened:
+        logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, case.grouping_key)
+
+
+def _refresh_cases(joined, policies, now):
+    """Recount the joined cases under their row locks, add timeline entries and raise severity.
+
+    `joined` maps a case id to [(report, events added)] in arrival order.
+    Each report's addition gets its entry and the severity check at the
+    count it brought the case to, as if the reports had come one by one.
+    """
+    if not joined:
+        return
+    # Locking in primary key order keeps two intakes that join the same
+    # cases from waiting on each other in opposite orders.
+    locked = list(Case.objects.select_for_update().filter(pk__in=joined).order_by("pk"))
+    totals = {
+        row["case_id"]: row
+        for row in Event.objects.filter(case_id__in=joined).values("case_id").annotate(
+            count=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
+    }
+    entries = []
+    fields = ["event_count", "first_event_at", "last_event_at", "updated_at", "severity",
+              "policy", "response_due_at", "resolution_due_at", "state", "mitigated_at"]
+    for case in locked:
+        total = totals[case.pk]
+        case.event_count = total["count"]
+        case.first_event_at = total["first"]
+        case.last_event_at = total["last"]
+        case.updated_at = now
+        additions = joined[case.pk]
+        remaining = sum(events for _, events in additions)
+        for report, events in additions:
+            remaining -= events
+            entries.extend(_joined_entries(case, report, events, case.event_count - remaining, policies, now))
+    update_rows(Case, locked, fields)
+    TimelineEntry.objects.bulk_create(entries, batch_size=1000)
+
+
+def _joined_entries(case, report, added, count, policies, now):
+    """Apply one report's events to a locked case; return the timeline entries it earns."""
+    entries = [timeline.entry(
+        case, TimelineKind.EVENTS, f"{added} event(s) added from report {report.pk}.",
+        data={"report": report.pk, "events": added}, now=now,
+    )]
+    severity = severity_for(case.category, count)
+    if severity > case.severity:
+        entries.append(timeline.entry(
+            case, TimelineKind.STATE,
+            f"Severity raised from {case.get_severity_display()} to {Severity(severity).label} at {count} events.",
+            now=now,
+        ))
         case.severity = severity
-        fields.append("severity")
         if sla.apply_policy(case, policies):
-            fields += ["policy", "response_due_at", "resolution_due_at"]
-            timeline.record(case, TimelineKind.DEADLINE, _deadline_text(case))
+            entries.append(timeline.entry(case, TimelineKind.DEADLINE, _deadline_text(case), now=now))
     if case.state == CaseState.MITIGATED:
         case.state = CaseState.ACKNOWLEDGED
         case.mitigated_at = None
-        fields += ["state", "mitigated_at"]
-        timeline.record(case, TimelineKind.STATE, "New events after mitigation; the case is open again.")
-    case.save(update_fields=fields)
+        entries.append(timeline.entry(
+            case, TimelineKind.STATE, "New events after mitigation; the case is open again.", now=now,
+        ))
+    return entries
 
 
 def _deadline_text(case):

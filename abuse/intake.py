@@ -13,11 +13,13 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
+from .bulk import update_rows
 from .choices import Category, Channel, ReportStatus
-from .grouping import file_events
-from .models import Report
+from .grouping import file_batch
+from .models import Event, Report
 from .parsing import MONITOR_CONTENT_TYPE, ParseError, parse
 
 logger = logging.getLogger(__name__)
@@ -27,8 +29,8 @@ class ReportTooLarge(ValueError):
     """The report exceeds ABUSE_MAX_REPORT_BYTES and was not stored."""
 
 
-def store_report(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
-    """Commit the report unchanged, with its SHA-256, and return it."""
+def _unsaved_report(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
+    """Return the report to store, unsaved; raise ReportTooLarge over the storage limit."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
     limit = settings.ABUSE_MAX_REPORT_BYTES
@@ -37,18 +39,25 @@ def store_report(*, channel, source, raw, content_type, submitted_by=None, repor
             f"The report is {len(raw)} bytes, over the limit of {limit} bytes "
             "(ABUSE_MAX_REPORT_BYTES); send it in parts or raise the limit."
         )
+    return Report(
+        channel=channel,
+        source=source[:200],
+        content_type=content_type[:100],
+        raw=raw,
+        size=len(raw),
+        sha256=hashlib.sha256(raw).hexdigest(),
+        received_at=timezone.now(),
+        submitted_by=submitted_by,
+        reporter_email=reporter_email,
+    )
+
+
+def store_report(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
+    """Commit the report unchanged, with its SHA-256, and return it."""
+    report = _unsaved_report(channel=channel, source=source, raw=raw, content_type=content_type,
+                             submitted_by=submitted_by, reporter_email=reporter_email)
     with transaction.atomic():
-        report = Report.objects.create(
-            channel=channel,
-            source=source[:200],
-            content_type=content_type[:100],
-            raw=raw,
-            size=len(raw),
-            sha256=hashlib.sha256(raw).hexdigest(),
-            received_at=timezone.now(),
-            submitted_by=submitted_by,
-            reporter_email=reporter_email,
-        )
+        report.save(force_insert=True)
     return report
 
 
@@ -57,30 +66,59 @@ def process_report(report):
 
     Returns the report with its status, counts and any parse error set.
     """
-    report.parse_attempts += 1
-    report.parsed_at = timezone.now()
-    try:
-        result = parse(bytes(report.raw), report.content_type)
-    except ParseError as exc:
-        report.status = ReportStatus.FAILED
-        report.parse_error = str(exc)
-        report.save(update_fields=["status", "parse_error", "parse_attempts", "parsed_at"])
-        logger.warning("Report %s from %s failed to parse: %s", report.pk, report.source, exc)
-        return report
+    return process_reports([report])[0]
+
+
+def process_reports(reports):
+    """Parse stored reports and file their events together, in one transaction.
+
+    Reports that fail to parse get their reason recorded. The others are
+    filed in arrival order, with the results of filing them one after
+    another, in a fixed number of statements for the whole list. Returns
+    the reports, updated.
+    """
+    parsed = []
+    failed = []
+    now = timezone.now()
+    for report in reports:
+        report.parse_attempts += 1
+        report.parsed_at = now
+        try:
+            result = parse(bytes(report.raw), report.content_type)
+        except ParseError as exc:
+            report.status = ReportStatus.FAILED
+            report.parse_error = str(exc)
+            failed.append(report)
+            logger.warning("Report %s from %s failed to parse: %s", report.pk, report.source, exc)
+            continue
+        parsed.append((report, result))
+    if failed:
+        update_rows(Report, failed, ["status", "parse_error", "parse_attempts", "parsed_at"])
+    if not parsed:
+        return reports
     with transaction.atomic():
-        created, duplicates = file_events(report, result.events)
-        report.status = ReportStatus.PARSED
-        report.parser = result.parser
-        report.parse_error = ""
-        report.parse_notes = "\n".join(result.notes)
-        report.event_count = report.events.count()
-        report.duplicate_count = duplicates
-        report.save()
-    logger.info(
-        "Report %s from %s parsed by %s: %s new events, %s duplicates",
-        report.pk, report.source, result.parser, created, duplicates,
-    )
-    return report
+        counts = file_batch([(report, result.events) for report, result in parsed])
+        stored = dict(
+            Event.objects.filter(report__in=[report for report, _ in parsed])
+            .values("report").annotate(count=Count("pk")).values_list("report", "count")
+        )
+        for (report, result), (created, duplicates) in zip(parsed, counts):
+            report.status = ReportStatus.PARSED
+            report.parser = result.parser
+            report.parse_error = ""
+            report.parse_notes = "\n".join(result.notes)
+            report.event_count = stored.get(report.pk, 0)
+            report.duplicate_count = duplicates
+            logger.info(
+                "Report %s from %s parsed by %s: %s new events, %s duplicates",
+                report.pk, report.source, result.parser, created, duplicates,
+            )
+        update_rows(
+            Report, [report for report, _ in parsed],
+            ["status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at",
+             "event_count", "duplicate_count"],
+        )
+    return reports
 
 
 def receive(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
@@ -94,6 +132,28 @@ def receive(*, channel, source, raw, content_type, submitted_by=None, reporter_e
         reporter_email=reporter_email,
     )
     return process_report(report)
+
+
+def receive_many(submissions):
+    """Store many reports, then parse them and file their events as one batch.
+
+    `submissions` is a list of dicts with the keyword arguments of `receive`,
+    in arrival order. Every report is committed before any is parsed. Returns
+    a list in the same order holding each stored Report, or the
+    ReportTooLarge error of a submission over the storage limit, which was
+    not stored.
+    """
+    outcomes = []
+    for submission in submissions:
+        try:
+            outcomes.append(_unsaved_report(**submission))
+        except ReportTooLarge as exc:
+            outcomes.append(exc)
+    reports = [outcome for outcome in outcomes if isinstance(outcome, Report)]
+    with transaction.atomic():
+        Report.objects.bulk_create(reports, batch_size=500)
+    process_reports(reports)
+    return outcomes
 
 
 def reparse(report):

@@ -17,8 +17,8 @@ from django.utils import timezone
 from accounts.models import Role
 
 from . import timeline
-from .choices import TimelineKind
-from .models import Notification
+from .choices import Queue, TimelineKind
+from .models import Notification, TimelineEntry
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +91,16 @@ def _send(case_id, kind, subject, body, recipients):
 
 def warn_lessee(case, now=None):
     """Send the first warning to the lessee's abuse contact, with the deadlines and a link."""
+    subject, body = _warning(case)
+    return notify(case, "warning", abuse_contacts(case.lessee), subject, body, now=now, first=True)
+
+
+def inform_holder(case, now=None):
+    subject, body = _holder_notice(case)
+    return notify(case, "holder", abuse_contacts(case.holder), subject, body, now=now, first=True)
+
+
+def _warning(case):
     subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on {case.subject}"
     body = (
         f"We received abuse reports ({case.get_category_display()}) about {case.subject}.\n\n"
@@ -98,16 +108,50 @@ def warn_lessee(case, now=None):
         f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC.\n"
         f"The events and your response form are at {case_url(case)}\n"
     )
-    return notify(case, "warning", abuse_contacts(case.lessee), subject, body, now=now, first=True)
+    return subject, body
 
 
-def inform_holder(case, now=None):
+def _holder_notice(case):
     subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on unleased space"
     body = (
         f"We received abuse reports ({case.get_category_display()}) about addresses of your block "
         f"that no lease covered at the time.\nDetails: {case_url(case)}\n"
     )
-    return notify(case, "holder", abuse_contacts(case.holder), subject, body, now=now, first=True)
+    return subject, body
+
+
+def opening_notices(cases, contacts, now):
+    """Warn the lessee or inform the holder of each newly opened case, in bulk.
+
+    Writes the same mail, Notification rows and timeline entries as
+    `warn_lessee` and `inform_holder` would case by case, in two inserts for
+    all cases. The mail goes out after the transaction commits. `contacts(organization)` returns
+    the addresses, so the caller can cache them across cases.
+    """
+    rows, entries, mails = [], [], []
+    for case in cases:
+        if case.queue == Queue.LESSEE:
+            kind, recipients, (subject, body) = "warning", contacts(case.lessee), _warning(case)
+        elif case.queue == Queue.HOLDER:
+            kind, recipients, (subject, body) = "holder", contacts(case.holder), _holder_notice(case)
+        else:
+            continue
+        if not recipients:
+            logger.warning("Case %s: no recipient for %s notification", case.pk, kind)
+            entries.append(timeline.entry(
+                case, TimelineKind.NOTIFICATION, f"No address to send the {kind} notification to.",
+                internal=True, now=now,
+            ))
+            continue
+        rows.append(Notification(case=case, kind=kind, recipients=recipients, subject=subject, sent_at=now))
+        entries.append(timeline.entry(
+            case, TimelineKind.NOTIFICATION, f"E-mail sent to {', '.join(recipients)}: {subject}", now=now,
+        ))
+        mails.append((case.pk, kind, subject, body, recipients))
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    TimelineEntry.objects.bulk_create(entries, batch_size=1000)
+    if mails:
+        transaction.on_commit(lambda: [_send(*mail) for mail in mails])
 
 
 def alert_abuse_team(case, kind, reason, now=None):

@@ -89,3 +89,15 @@ def test_missing_file_named(db):
 def test_no_input_rejected(db):
     with pytest.raises(CommandError, match="Name message files"):
         run()
+
+
+def test_batches_file_every_message(db):
+    names = ["arf_with_source_ip.eml", "xarf02.eml", "complaint.eml"]
+    out, _ = run("--batch-size", "2", *(str(SAMPLES / name) for name in names))
+    assert "3 message(s): 3 parsed, 0 failed to parse (stored), 0 rejected" in out
+    assert Report.objects.filter(status=ReportStatus.PARSED).count() == 3
+
+
+def test_batch_size_zero_rejected(db):
+    with pytest.raises(CommandError, match="--batch-size 0 is not a positive number"):
+        run("--batch-size", "0", str(SAMPLES / "xarf02.eml"))

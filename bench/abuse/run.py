@@ -4,13 +4,18 @@ Run from the repository root with the usual environment (DATABASE_URL names
 the server; the benchmark recreates its own database, default
 ipl_abuse_bench):
 
-    python bench/abuse/run.py [--reports 10000] [--database ipl_abuse_bench]
+    python bench/abuse/run.py [--reports 10000] [--batch-size 200] [--database ipl_abuse_bench]
 
 It measures, in one process (one worker) and one run:
   1. parsing only, with the standard library (email, json, csv), as the peer;
   2. the abuse parsers alone (abuse.parsing.parse), without the database;
-  3. the full intake (store, parse, attribute, deduplicate, group, timeline);
-  4. attribution lookups (abuse.attribution.attribute) on their own.
+  3. the full intake in batches (abuse.intake.receive_many: store, parse,
+     attribute, deduplicate, group, timeline), as the mail command files a
+     Maildir or an mbox;
+  4. the intake one report at a time (abuse.intake.receive, as the API and
+     the web form call it) on a smaller, separate set of reports;
+  5. attribution lookups on their own, one by one (attribute) and in bulk
+     (attribute_many).
 """
 
 import argparse
@@ -154,13 +159,16 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--lookups", type=int, default=5_000)
+    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--single-reports", type=int, default=1_000,
+                        help="Reports filed one at a time after the batches, from a separate sample.")
     parser.add_argument("--database", default="ipl_abuse_bench")
     options = parser.parse_args()
 
     prepare_database(options.database)
     setup_django()
-    from abuse.attribution import attribute
-    from abuse.intake import receive
+    from abuse.attribution import attribute, attribute_many
+    from abuse.intake import receive, receive_many
     from abuse.models import Case, Event
     from abuse.parsing import parse
 
@@ -173,16 +181,30 @@ def main():
     parser_seconds, parsed_events = timed(lambda: sum(len(parse(raw, kind).events) for _, kind, raw in batch))
 
     def intake():
-        for _, content_type, raw in batch:
-            receive(channel="email", source="bench", raw=raw, content_type=content_type)
+        for start in range(0, len(batch), options.batch_size):
+            receive_many([
+                {"channel": "email", "source": "bench", "raw": raw, "content_type": content_type}
+                for _, content_type, raw in batch[start:start + options.batch_size]
+            ])
 
     intake_seconds, _ = timed(intake)
     events = Event.objects.count()
+    cases = Case.objects.count()
+
+    single = samples.generate(options.single_reports, address_picker(prefixes), seed=8)
+    single_events = sum(len(parse(raw, kind).events) for _, kind, raw in single)
+
+    def intake_one_by_one():
+        for _, content_type, raw in single:
+            receive(channel="email", source="bench-single", raw=raw, content_type=content_type)
+
+    single_seconds, _ = timed(intake_one_by_one)
 
     rng = random.Random(11)
     pick = address_picker(prefixes)
     pairs = [pick(rng) for _ in range(options.lookups)]
     lookup_seconds, _ = timed(lambda: [attribute(address, moment) for address, moment in pairs])
+    bulk_lookup_seconds, _ = timed(attribute_many, pairs)
 
     results = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
@@ -191,7 +213,8 @@ def main():
         "events_parsed": parsed_events,
         "events_stored": events,
         "duplicates": parsed_events - events,
-        "cases": Case.objects.count(),
+        "cases": cases,
+        "batch_size": options.batch_size,
         "seed_seconds": round(seed_seconds, 1),
         "stdlib_parse_seconds": round(stdlib_seconds, 2),
         "abuse_parse_seconds": round(parser_seconds, 2),
@@ -200,9 +223,13 @@ def main():
         "abuse_parse_reports_per_second": round(len(batch) / parser_seconds),
         "intake_reports_per_second": round(len(batch) / intake_seconds, 1),
         "intake_events_per_second_per_worker": round(parsed_events / intake_seconds, 1),
-        "attribution_lookups_per_second": round(options.lookups / lookup_seconds, 1),
         "storage_attribution_dedup_seconds": round(intake_seconds - parser_seconds, 2),
         "cost_ratio_to_stdlib_parse": round((intake_seconds - parser_seconds) / stdlib_seconds, 1),
+        "single_reports": len(single),
+        "single_intake_seconds": round(single_seconds, 2),
+        "single_intake_events_per_second_per_worker": round(single_events / single_seconds, 1),
+        "attribution_lookups_per_second": round(options.lookups / lookup_seconds, 1),
+        "bulk_attribution_lookups_per_second": round(options.lookups / bulk_lookup_seconds, 1),
     }
     print(json.dumps(results, indent=2))
 

@@ -1,0 +1,165 @@
+import json
+import re
+import threading
+
+import pytest
+from django.db import connection
+
+from abuse.choices import Category, Channel, ReportStatus, Severity, TimelineKind
+from abuse.intake import ReportTooLarge, receive, receive_many
+from abuse.models import Case, Event, Notification, Report, TimelineEntry
+from abuse.parsing import MONITOR_CONTENT_TYPE
+from tests.abuse_helpers import place_lease, utc
+
+
+@pytest.fixture
+def listing(holder, make_listing):
+    return make_listing(holder, "198.51.100.0/24")
+
+
+@pytest.fixture
+def leased(listing, lessee, make_organization):
+    """198.51.100.0/25 held by an earlier lessee in 2025, by `lessee` from 2026."""
+    place_lease(listing, make_organization("Earlier Lessee"), "198.51.100.0/25", utc(2025, 1, 1), utc(2026, 1, 1),
+                "ended")
+    return place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
+
+
+def signal(ip, when, category=Category.SPAM, source="dnsbl"):
+    """Return the keyword arguments of one monitor report, as receive_many takes them."""
+    raw = json.dumps({"source": source, "category": category, "ip": ip, "time": when.isoformat(),
+                      "description": "", "evidence": {}, "port": None}, sort_keys=True)
+    return {"channel": Channel.MONITOR, "source": source, "raw": raw, "content_type": MONITOR_CONTENT_TYPE}
+
+
+def test_batch_stores_failed_report_and_files_others(leased):
+    broken = {"channel": Channel.MONITOR, "source": "dnsbl", "raw": "{not json",
+              "content_type": MONITOR_CONTENT_TYPE}
+    first, failed = receive_many([signal("198.51.100.1", utc(2026, 3, 1)), broken])
+    failed.refresh_from_db()
+    assert first.status == ReportStatus.PARSED
+    assert failed.status == ReportStatus.FAILED
+    assert bytes(failed.raw) == b"{not json"
+    assert failed.parse_error != ""
+    assert Event.objects.count() == 1
+
+
+def test_batch_returns_oversized_report_unstored(leased, settings):
+    settings.ABUSE_MAX_REPORT_BYTES = 400
+    large = signal("198.51.100.1", utc(2026, 3, 1))
+    large["raw"] += " " * 400
+    stored, rejected = receive_many([signal("198.51.100.2", utc(2026, 3, 1)), large])
+    assert isinstance(rejected, ReportTooLarge)
+    assert list(Report.objects.values_list("pk", flat=True)) == [stored.pk]
+
+
+def test_batch_attributes_by_event_time(leased, lessee):
+    receive_many([signal("198.51.100.1", utc(2025, 6, 1)), signal("198.51.100.1", utc(2026, 6, 1)),
+                  signal("198.51.100.200", utc(2026, 6, 1))])
+    lessees = [event.lessee.name if event.lessee else None for event in Event.objects.order_by("occurred_at", "ip")]
+    assert lessees == ["Earlier Lessee", lessee.name, None]
+
+
+def test_batch_repeat_within_batch_counted_once(leased):
+    first, second = receive_many([signal("198.51.100.1", utc(2026, 3, 1))] * 2)
+    event = Event.objects.get()
+    assert event.report_id == first.pk
+    assert event.repeat_count == 1
+    assert first.duplicate_count == 0
+    assert second.duplicate_count == 1
+    assert second.event_count == 0
+
+
+def test_batch_repeat_of_stored_event_raises_count(leased):
+    receive(**signal("198.51.100.1", utc(2026, 3, 1)))
+    receive_many([signal("198.51.100.1", utc(2026, 3, 1))] * 2)
+    assert Event.objects.get().repeat_count == 2
+
+
+def test_batch_opens_one_case_per_lease_and_category(leased):
+    reports = receive_many([signal("198.51.100.1", utc(2026, 3, 1, 12, minute)) for minute in range(3)]
+                           + [signal("198.51.100.1", utc(2026, 3, 1, 13), Category.SCANNING)])
+    spam = Case.objects.get(category=Category.SPAM)
+    texts = list(spam.timeline.filter(kind__in=[TimelineKind.OPENED, TimelineKind.EVENTS])
+                 .values_list("text", flat=True))
+    assert spam.event_count == 3
+    assert Case.objects.count() == 2
+    assert texts == [f"Case opened for 198.51.100.0/25 with 1 event(s) from report {reports[0].pk}.",
+                     f"1 event(s) added from report {reports[1].pk}.",
+                     f"1 event(s) added from report {reports[2].pk}."]
+    assert Notification.objects.filter(case=spam).count() == 1
+
+
+def test_batch_joins_case_opened_earlier(leased):
+    first = receive(**signal("198.51.100.1", utc(2026, 3, 1)))
+    receive_many([signal("198.51.100.2", utc(2026, 3, 2))])
+    case = Case.objects.get()
+    assert case.event_count == 2
+    assert case.first_event_at == utc(2026, 3, 1)
+    assert case.last_event_at == utc(2026, 3, 2)
+    assert case.timeline.filter(kind=TimelineKind.OPENED).get().data == {"report": first.pk, "events": 1}
+
+
+def test_batch_raises_severity_at_step_count(leased):
+    receive_many([signal("198.51.100.1", utc(2026, 3, 1, 12, 0, second)) for second in range(10)])
+    case = Case.objects.get()
+    raised = case.timeline.filter(kind=TimelineKind.STATE).values_list("text", flat=True)
+    assert case.severity == Severity.HIGH
+    assert list(raised) == ["Severity raised from Medium to High at 10 events."]
+
+
+def _outcome():
+    """Return what filing produced, with database ids left out."""
+    def plain(text):
+        return re.sub(r"(report|case) \d+", r"\1 N", text)
+
+    cases = [
+        (case.grouping_key, case.category, case.severity, case.event_count, case.first_event_at,
+         case.last_event_at, case.queue, case.escalation,
+         [(entry.kind, plain(entry.text), entry.internal) for entry in case.timeline.order_by("pk")])
+        for case in Case.objects.order_by("grouping_key")
+    ]
+    events = sorted((str(event.ip), event.occurred_at, event.repeat_count, event.lease_id, event.case.grouping_key)
+                    for event in Event.objects.select_related("case"))
+    reports = list(Report.objects.order_by("pk").values_list("status", "event_count", "duplicate_count"))
+    return cases, events, reports
+
+
+def test_batch_files_as_one_by_one_would(leased, listing, make_organization):
+    place_lease(listing, make_organization(), "198.51.100.128/26", utc(2026, 1, 1))
+    submissions = (
+        [signal("198.51.100.1", utc(2026, 3, 1, 12, 0, second)) for second in range(11)]
+        + [signal("198.51.100.1", utc(2026, 3, 1, 12, 0, 3))]
+        + [signal("198.51.100.130", utc(2026, 3, 2), Category.HIJACK, source="routing")]
+        + [signal("198.51.100.200", utc(2026, 3, 2))]
+        + [signal("203.0.113.9", utc(2026, 3, 2))]
+        + [signal("198.51.100.1", utc(2025, 3, 2), Category.SCANNING)]
+    )
+    for submission in submissions:
+        receive(**submission)
+    one_by_one = _outcome()
+    Report.objects.all().delete()
+    Case.objects.all().delete()
+    receive_many(submissions)
+    assert _outcome() == one_by_one
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_batches_open_one_case(leased):
+    barrier = threading.Barrier(2)
+
+    def file(offset):
+        try:
+            barrier.wait()
+            receive_many([signal("198.51.100.1", utc(2026, 3, 1, 12, offset, second)) for second in range(5)])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file, args=(offset,)) for offset in (1, 2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    case = Case.objects.get()
+    assert case.event_count == 10
+    assert TimelineEntry.objects.filter(case=case, kind=TimelineKind.OPENED).count() == 1
