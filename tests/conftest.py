@@ -110,19 +110,32 @@ def api_client_for():
     return make
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker):
-    """Start a real Celery worker bound to the test database and a private queue.
+# Every task a test queues goes to this queue, private to the test run. No
+# worker consumes it except during a test that asks for `celery_worker`, so a
+# task queued by one test (for example a ROA reconciliation queued when a
+# lease is activated) can never run against another test's database state.
+TEST_QUEUE = f"test-{uuid.uuid4().hex[:10]}"
 
-    Tests that use it must also use `transactional_db`, so that the rows they
-    write are committed and visible to the worker.
+
+def pytest_configure(config):
+    from config.celery import app
+
+    app.conf.task_default_queue = TEST_QUEUE
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """Start a real Celery worker on the test database for one test.
+
+    The rows the test writes are committed (`transactional_db`), so the
+    worker sees them. Tasks left in the queue by earlier tests are purged
+    first, and the worker stops before the database is flushed.
     """
     from django.conf import settings
 
     from config.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:10]}"
-    app.conf.task_default_queue = queue
+    app.control.purge()
     database = settings.DATABASES["default"]
     url = (
         f"postgres://{database['USER'] or 'postgres'}@{database['HOST'] or '127.0.0.1'}:"
@@ -131,41 +144,36 @@ def celery_worker_process(django_db_setup, django_db_blocker):
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "CELERY_TASK_DEFAULT_QUEUE": queue,
+        "CELERY_TASK_DEFAULT_QUEUE": TEST_QUEUE,
         "DATABASE_CONN_MAX_AGE": "0",
     }
-    log_path = ROOT / "var" / f"celery-{queue}.log"
+    hostname = f"{TEST_QUEUE}-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
+    log_path = ROOT / "var" / f"celery-{TEST_QUEUE}.log"
     log_path.parent.mkdir(exist_ok=True)
-    log_file = open(log_path, "w")
+    log_file = open(log_path, "a")
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-         "--concurrency", "2", "--queues", queue, "--loglevel", "INFO", "--without-heartbeat",
-         "--without-gossip", "--without-mingle", "--hostname", f"{queue}@%h"],
+         "--concurrency", "2", "--queues", TEST_QUEUE, "--loglevel", "INFO", "--without-heartbeat",
+         "--without-gossip", "--without-mingle", "--hostname", hostname],
         cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
     )
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            replies = app.control.ping(timeout=1.0, destination=[f"{queue}@{socket.gethostname()}"])
-            if replies:
-                break
+        while not app.control.ping(timeout=1.0, destination=[hostname]):
             if process.poll() is not None:
                 raise RuntimeError(f"Celery worker exited early; see {log_path}")
-        else:
-            raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log_path}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Celery worker did not answer a ping within 60 s; see {log_path}")
         yield process
     finally:
         process.terminate()
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+            process.wait()
         log_file.close()
-
-
-@pytest.fixture
-def celery_worker(celery_worker_process, transactional_db):
-    return celery_worker_process
+        app.control.purge()
 
 
 @pytest.fixture(autouse=True)
