@@ -232,7 +232,7 @@ def record_roa_change_published(*, lease_ids, published_at):
     """Stamp the time a parking ROA change went out on cases whose suspension it carried out.
 
     The rpki app calls this after it publishes changes that take space away
-    from lessees; only cases with a suspension decided before `published_at`
+    from lessees. Only cases with a suspension decided before `published_at`
     and no publication recorded yet are stamped, so a repeat call changes
     nothing.
     """

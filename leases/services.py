@@ -334,7 +334,7 @@ def renew_or_end(lease, now):
     """Renew a lease whose term is over, or end it. The caller holds the row lock.
 
     Active leases with auto-renewal run for another term at the price they
-    were signed at; suspended leases and leases without auto-renewal end at
+    were signed at. Suspended leases and leases without auto-renewal end at
     the end of their period.
     """
     if lease.state == LeaseState.ACTIVE and lease.auto_renew:
