@@ -55,6 +55,50 @@ def test_mbox(db, tmp_path):
     assert "2 message(s): 2 parsed" in out
 
 
+def test_maildir_second_run_skips_stored_messages(db, tmp_path):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    key = box.add((SAMPLES / "arf_with_source_ip.eml").read_bytes())
+    run("--maildir", str(tmp_path / "Maildir"))
+
+    out, _ = run("--maildir", str(tmp_path / "Maildir"))
+
+    assert "0 message(s)" in out
+    assert Report.objects.count() == 1
+    assert box.get_message(key).get_subdir() == "cur"
+    assert box.get_message(key).get_flags() == "S"
+
+
+def test_maildir_keep_leaves_messages_unseen(db, tmp_path):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    key = box.add((SAMPLES / "arf_with_source_ip.eml").read_bytes())
+    run("--keep", "--maildir", str(tmp_path / "Maildir"))
+    assert box.get_message(key).get_flags() == ""
+    assert box.get_message(key).get_subdir() == "new"
+
+
+def test_mbox_stored_messages_deleted(db, tmp_path):
+    path = tmp_path / "abuse.mbox"
+    box = mailbox.mbox(path, create=True)
+    box.add((SAMPLES / "xarf02.eml").read_bytes())
+    box.flush()
+    run("--mbox", str(path))
+
+    out, _ = run("--mbox", str(path))
+
+    assert "0 message(s)" in out
+    assert len(mailbox.mbox(path)) == 0
+    assert Report.objects.count() == 1
+
+
+def test_maildir_oversized_message_left_unseen(db, tmp_path, settings):
+    settings.ABUSE_MAX_REPORT_BYTES = 100
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    key = box.add((SAMPLES / "arf_with_source_ip.eml").read_bytes())
+    with pytest.raises(SystemExit):
+        run("--maildir", str(tmp_path / "Maildir"))
+    assert box.get_message(key).get_flags() == ""
+
+
 def test_feed_file_with_content_type(db):
     out, _ = run("--content-type", "text/csv", "--source", "shadowserver", str(SAMPLES / "feed_renamed.csv"))
     report = Report.objects.get()

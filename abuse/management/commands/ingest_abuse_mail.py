@@ -4,10 +4,16 @@ An MTA can pipe each message to `manage.py ingest_abuse_mail -`. Every
 message is stored before it is parsed, and a message that fails to parse is
 kept and reported. Only a message that could not be stored makes the
 command exit with status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
+
+Mailbox messages are taken out of the way once stored, so that a cron job
+can run the command again and again: a Maildir message moves to cur/ with
+the Seen flag and is skipped from then on, and an mbox message is deleted
+from the file. `--keep` leaves both mailboxes as they are.
 """
 
 import mailbox
 import sys
+from functools import partial
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -31,25 +37,35 @@ class Command(BaseCommand):
         parser.add_argument("--source", default="", help="Source name stored on the reports (default: the sender).")
         parser.add_argument("--content-type", default="message/rfc822",
                             help="Content type of file arguments, for example text/csv for a feed file.")
+        parser.add_argument("--keep", action="store_true",
+                            help="Leave stored messages in the Maildir or mbox instead of marking or deleting them.")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE,
                             help=f"Messages filed together in one transaction (default {BATCH_SIZE}).")
 
-    def handle(self, *args, paths, maildir, mbox, source, content_type, batch_size, **options):
+    def handle(self, *args, paths, maildir, mbox, source, content_type, batch_size, keep, **options):
         if not (paths or maildir or mbox):
             raise CommandError("Name message files, '-' for standard input, --maildir DIR or --mbox FILE.")
         if batch_size < 1:
             raise CommandError(f"--batch-size {batch_size} is not a positive number; pass 1 or more.")
+        self.mboxes = {}
         messages = list(self._messages(paths, maildir, mbox, content_type))
         counts = {"parsed": 0, "failed": 0, "rejected": 0}
-        for start in range(0, len(messages), batch_size):
-            chunk = messages[start:start + batch_size]
-            outcomes = receive_many([
-                {"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
-                 "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
-                for label, raw, kind in chunk
-            ])
-            for (label, _, _), outcome in zip(chunk, outcomes):
-                self._report(label, outcome, counts)
+        try:
+            for start in range(0, len(messages), batch_size):
+                chunk = messages[start:start + batch_size]
+                outcomes = receive_many([
+                    {"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
+                     "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
+                    for label, raw, kind, _ in chunk
+                ])
+                for (label, _, _, take_out), outcome in zip(chunk, outcomes):
+                    self._report(label, outcome, counts)
+                    if take_out is not None and not keep and not isinstance(outcome, ReportTooLarge):
+                        take_out()
+        finally:
+            for box in self.mboxes.values():
+                box.flush()
+                box.unlock()
         self.stdout.write(f"{len(messages)} message(s): {counts['parsed']} parsed, {counts['failed']} failed to "
                           f"parse (stored), {counts['rejected']} rejected")
         if counts["rejected"]:
@@ -71,24 +87,40 @@ class Command(BaseCommand):
     def _messages(self, paths, maildirs, mboxes, content_type):
         for path in paths:
             if path == "-":
-                yield "stdin", sys.stdin.buffer.read(), "message/rfc822"
+                yield "stdin", sys.stdin.buffer.read(), "message/rfc822", None
             else:
                 file = Path(path)
                 if not file.is_file():
                     raise CommandError(f"{path} is not a file; pass message files, or --maildir / --mbox.")
-                yield path, file.read_bytes(), content_type
+                yield path, file.read_bytes(), content_type, None
         for directory in maildirs:
             if not Path(directory, "cur").is_dir() and not Path(directory, "new").is_dir():
                 raise CommandError(f"{directory} is not a Maildir (it has no cur/ or new/ folder).")
             box = mailbox.Maildir(directory, factory=None, create=False)
             for key in box.keys():
-                yield f"{directory}:{key}", box.get_bytes(key), "message/rfc822"
+                message = box.get_message(key)
+                if "S" in message.get_flags():
+                    continue
+                yield f"{directory}:{key}", message.as_bytes(), "message/rfc822", _mark_seen(box, key, message)
         for path in mboxes:
             if not Path(path).is_file():
                 raise CommandError(f"{path} is not an mbox file.")
             box = mailbox.mbox(path, factory=None, create=False)
+            # Locked until the end of the run, so that the MTA does not
+            # append while stored messages are deleted.
+            box.lock()
+            self.mboxes[path] = box
             for key in box.keys():
-                yield f"{path}:{key}", box.get_bytes(key), "message/rfc822"
+                yield f"{path}:{key}", box.get_bytes(key), "message/rfc822", partial(box.discard, key)
+
+
+def _mark_seen(box, key, message):
+    def mark():
+        message.set_subdir("cur")
+        message.add_flag("S")
+        box[key] = message
+
+    return mark
 
 
 def _sender(raw):
