@@ -266,6 +266,9 @@ MONITORING_DNS_RETRIES = env.int("MONITORING_DNS_RETRIES", default=2)
 # Scan task size: leased space is cut into chunks of at most this many
 # addresses (65536 is a /16); smaller leases are packed together up to it.
 MONITORING_CHUNK_ADDRESSES = env.int("MONITORING_CHUNK_ADDRESSES", default=65536)
+# Minutes a chunk may stay queued after its run started before a periodic
+# task queues it again (for a task message lost from the broker).
+MONITORING_CHUNK_REQUEUE_MINUTES = env.int("MONITORING_CHUNK_REQUEUE_MINUTES", default=90)
 # PTR churn thresholds: changes in a rolling window that flag a lease or lessee.
 MONITORING_CHURN_LEASE_24H = env.int("MONITORING_CHURN_LEASE_24H", default=50)
 MONITORING_CHURN_LEASE_7D = env.int("MONITORING_CHURN_LEASE_7D", default=200)

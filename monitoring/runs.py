@@ -43,8 +43,6 @@ def claim_chunk(chunk_id):
 
     Call inside a transaction; the row lock is held until it commits.
     """
-    # TODO: a chunk whose worker died stays queued and its run never finishes;
-    # requeue chunks still queued long after their run started.
     # of=("self",): lock only the chunk row. Without it the join would lock
     # the shared run row too, and every other chunk's claim would skip.
     return (
@@ -52,6 +50,27 @@ def claim_chunk(chunk_id):
         .select_related("run")
         .filter(pk=chunk_id, state=ScanChunk.State.QUEUED)
         .first()
+    )
+
+
+def stalled_chunks(kind, *, older_than, now=None):
+    """Lock and return the queued chunks of `kind` whose unfinished run started before `now - older_than`.
+
+    Chunk tasks are acknowledged late, so a worker that dies mid-chunk gets
+    its task redelivered; this catches the rest, such as a message lost from
+    the broker. A chunk being scanned right now holds its row lock and is
+    skipped. Call inside a transaction.
+    """
+    now = now or timezone.now()
+    return list(
+        ScanChunk.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            state=ScanChunk.State.QUEUED,
+            run__kind=kind,
+            run__finished_at__isnull=True,
+            run__started_at__lt=now - older_than,
+        )
+        .order_by("pk")
     )
 
 

@@ -11,6 +11,10 @@ BEAT_SCHEDULE = {
         "task": "monitoring.tasks.start_dnsbl_check_task",
         "schedule": timedelta(hours=settings.MONITORING_DNSBL_CHECK_HOURS),
     },
+    "monitoring-requeue-stalled-chunks": {
+        "task": "monitoring.tasks.requeue_stalled_chunks_task",
+        "schedule": timedelta(minutes=15),
+    },
     "monitoring-ptr-churn": {
         "task": "monitoring.tasks.detect_ptr_churn_task",
         "schedule": timedelta(hours=1),

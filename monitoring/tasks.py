@@ -6,6 +6,7 @@ locked rows, so a redelivered or duplicate task does nothing.
 """
 
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
@@ -76,6 +77,26 @@ def check_dnsbl_chunk_task(chunk_id):
             counts, error = {}, f"{type(exc).__name__}: {exc}"
         runs.record_chunk(chunk, counts, error=error)
     return counts
+
+
+@shared_task
+def requeue_stalled_chunks_task():
+    """Queue again the chunks that sat queued long after their run started.
+
+    A chunk task claims its chunk with a lock and a state check, so a chunk
+    queued twice is scanned once.
+    """
+    older_than = timedelta(minutes=settings.MONITORING_CHUNK_REQUEUE_MINUTES)
+    requeued = {}
+    with transaction.atomic():
+        for kind, task in ((ScanRun.Kind.PTR, scan_ptr_chunk_task), (ScanRun.Kind.DNSBL, check_dnsbl_chunk_task)):
+            chunks = runs.stalled_chunks(kind, older_than=older_than)
+            if chunks:
+                _queue_chunks(task, chunks)
+                requeued[kind] = [chunk.pk for chunk in chunks]
+    for kind, chunk_ids in requeued.items():
+        logger.warning("Requeued %s stalled %s chunks: %s", len(chunk_ids), kind, chunk_ids)
+    return requeued
 
 
 @shared_task

@@ -174,3 +174,36 @@ def test_same_name_under_new_lease_moves_record(lessee, make_lease, nsd_server):
     assert counts["changed"] == 0
     assert PtrRecord.objects.filter(lease=lease).count() == 15
     assert PtrChange.objects.count() == 15
+
+
+def test_stalled_chunk_requeued_after_limit(lessee, make_lease, settings):
+    from datetime import timedelta
+
+    from monitoring.tasks import requeue_stalled_chunks_task
+
+    settings.MONITORING_CHUNK_REQUEUE_MINUTES = 90
+    make_lease(lessee, "192.0.2.0/24")
+    run, chunks = runs.create_run(ScanRun.Kind.PTR, "127.0.0.1:53")
+    ScanRun.objects.filter(pk=run.pk).update(started_at=run.started_at - timedelta(minutes=91))
+
+    assert requeue_stalled_chunks_task() == {ScanRun.Kind.PTR: [chunks[0].pk]}
+
+
+def test_recent_chunk_not_requeued(lessee, make_lease):
+    from monitoring.tasks import requeue_stalled_chunks_task
+
+    make_lease(lessee, "192.0.2.0/24")
+    runs.create_run(ScanRun.Kind.PTR, "127.0.0.1:53")
+
+    assert requeue_stalled_chunks_task() == {}
+
+
+def test_done_chunk_not_requeued(lessee, make_lease):
+    from datetime import timedelta
+
+    make_lease(lessee, "192.0.2.0/24")
+    run, chunks = runs.create_run(ScanRun.Kind.PTR, "127.0.0.1:53")
+    runs.record_chunk(chunks[0], {"answer": 256})
+
+    assert runs.stalled_chunks(ScanRun.Kind.PTR, older_than=timedelta(0),
+                               now=run.started_at + timedelta(hours=3)) == []
