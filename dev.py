@@ -250,8 +250,11 @@ def run_platform(args):
     signal.signal(signal.SIGTERM, _stop_on_signal)
     os.environ.setdefault("DEBUG", "true")
     os.environ.setdefault("LAB_RANGES_ALLOWED", "true")
-    os.environ.setdefault("EMAIL_URL", f"filemail://{VAR / 'mail'}")
+    # django-environ reads the path after "filemail://", so an absolute path
+    # needs its own leading slash on top of the URL's.
+    os.environ.setdefault("EMAIL_URL", f"filemail:///{VAR / 'mail'}")
     port = os.environ.get("PORT", "8000")
+    os.environ.setdefault("SITE_URL", f"http://127.0.0.1:{port}")
     stops = start_services()
     processes = []
     try:
@@ -269,6 +272,8 @@ def run_platform(args):
         for name, command in commands.items():
             processes.append((name, subprocess.Popen(command, cwd=ROOT)))
         log(f"open http://127.0.0.1:{port}/ (demo logins are printed above; Ctrl-C stops everything)")
+        log(f"e-mail is written to files in var/mail/; manage.py commands for this instance need "
+            f"DEBUG=true DATABASE_URL={os.environ['DATABASE_URL']} REDIS_URL={os.environ['REDIS_URL']}")
         while all(process.poll() is None for _, process in processes):
             time.sleep(1)
         for name, process in processes:

@@ -246,7 +246,7 @@ ABUSE_DEFAULT_RESPONSE_HOURS = env.int("ABUSE_DEFAULT_RESPONSE_HOURS", default=2
 ABUSE_DEFAULT_RESOLUTION_HOURS = env.int("ABUSE_DEFAULT_RESOLUTION_HOURS", default=72)
 # Where escalations go, and the base URL of links in notification e-mails.
 ABUSE_TEAM_EMAIL = env.str("ABUSE_TEAM_EMAIL", default="abuse-team@localhost")
-ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default="http://localhost:8000")
+ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default=SITE_URL)
 # A notification of the same kind about the same case is not sent again
 # within this many minutes.
 ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360)

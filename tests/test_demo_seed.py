@@ -89,3 +89,12 @@ def test_seed_demo_lessee_has_history(seeded_output):
 
     assert leases.filter(state=LeaseState.ACTIVE).count() == 3
     assert leases.filter(state=LeaseState.ENDED).count() == 2
+
+
+def test_seed_imports_current_demo_sanctions_lists(seeded_output):
+    from kyc.sanctions import current_versions, list_problems
+
+    versions = current_versions()
+
+    assert sorted(versions) == ["eu", "ofac", "uk", "un"]
+    assert list_problems(versions) == []
