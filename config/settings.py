@@ -242,6 +242,9 @@ LOGGING = {
 ABUSE_MAX_REPORT_BYTES = env.int("ABUSE_MAX_REPORT_BYTES", default=25 * 1024 * 1024)
 ABUSE_MAX_PARSE_BYTES = env.int("ABUSE_MAX_PARSE_BYTES", default=10 * 1024 * 1024)
 # Deadlines used when no SLA policy row matches a case, in hours.
+# Events dated more than this many minutes after the moment of parsing are
+# left out as typos or wrong clocks, with a note on the report.
+ABUSE_MAX_CLOCK_SKEW_MINUTES = env.int("ABUSE_MAX_CLOCK_SKEW_MINUTES", default=60)
 ABUSE_DEFAULT_RESPONSE_HOURS = env.int("ABUSE_DEFAULT_RESPONSE_HOURS", default=24)
 ABUSE_DEFAULT_RESOLUTION_HOURS = env.int("ABUSE_DEFAULT_RESOLUTION_HOURS", default=72)
 # Where escalations go, and the base URL of links in notification e-mails.

@@ -8,7 +8,7 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
@@ -28,6 +28,10 @@ logger = logging.getLogger(__name__)
 # chosen prefix first. Each retry sees the winner's row, so a small number
 # suffices unless many requests race for many prefixes of one block.
 ALLOCATION_ATTEMPTS = 5
+
+# First key of the advisory lock that serialises allocations per block (the
+# second key is the block's id); an arbitrary constant that no other lock uses.
+BLOCK_ALLOCATION_LOCK = 7301
 
 
 def _record(lease, kind, *, from_state="", actor=None, note="", now=None):
@@ -118,6 +122,12 @@ def reserve(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew
         period = DateTimeTZRange(now, term_end(now, term), "[)")
         try:
             with transaction.atomic():
+                # Allocations in one block take turns. Without this, two
+                # requests that pick the same prefix both insert, each waits
+                # on the other's row in the exclusion check, and Postgres
+                # aborts one as a deadlock. The constraint stays the guard.
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [BLOCK_ALLOCATION_LOCK, block.pk])
                 release_lapsed_reservations_in(block.prefix, now)
                 occupied = Lease.objects.filter(
                     prefix__net_overlaps=block.prefix,

@@ -96,6 +96,24 @@ def test_public_report_anonymous_accepted(case):
     assert Case.objects.filter(category=Category.PHISHING).count() == 1
 
 
+def test_public_report_future_time_rejected(case):
+    response = post_json(APIClient(), reverse("abuse-api:public-report"),
+                         {"ip": "198.51.100.9", "time": "2030-01-01T00:00:00Z", "category": "spam"})
+    assert response.status_code == 400
+    assert "2030-01-01 00:00 UTC is in the future" in json.dumps(response.json())
+    assert Case.objects.count() == 1
+
+
+def test_future_event_left_out_of_list_with_note(case):
+    from abuse.intake import receive
+
+    body = [{"ip": "198.51.100.9", "time": "2026-03-02T10:00:00Z", "category": "spam"},
+            {"ip": "198.51.100.10", "time": "2031-05-01T00:00:00Z", "category": "spam"}]
+    report = receive(channel="api", source="test", raw=json.dumps(body), content_type="application/json")
+    assert report.event_count == 1
+    assert "198.51.100.10 at 2031-05-01 00:00 UTC left out: the time is in the future" in report.parse_notes
+
+
 def test_public_report_throttled(db, settings):
     rates = dict(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], abuse_report_form="2/hour")
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}

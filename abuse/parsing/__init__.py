@@ -6,7 +6,10 @@ ParseError when the report contains no event where it should have one, so a chan
 format is flagged instead of passing as an empty success.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.utils import timezone
 
 from .base import ParsedEvent, ParseError, ParseResult
 
@@ -42,4 +45,29 @@ def parse(raw, content_type):
         )
     if not result.events:
         raise ParseError(f"The {result.parser} parser found no event in this report.")
+    _drop_future_events(result)
     return result
+
+
+def _drop_future_events(result):
+    """Leave out events dated later than now plus ABUSE_MAX_CLOCK_SKEW_MINUTES, with a note each.
+
+    Such a time is a typo or a wrong clock, and attributing it would pick the
+    lease that holds the address today. The report stays stored either way.
+    """
+    latest = timezone.now() + timedelta(minutes=settings.ABUSE_MAX_CLOCK_SKEW_MINUTES)
+    future = [event for event in result.events if event.occurred_at > latest]
+    if not future:
+        return
+    for event in future:
+        result.notes.append(
+            f"Event for {event.ip} at {event.occurred_at:%Y-%m-%d %H:%M} UTC left out: "
+            "the time is in the future."
+        )
+    result.events = [event for event in result.events if event.occurred_at <= latest]
+    if not result.events:
+        first = future[0]
+        raise ParseError(
+            f"The time {first.occurred_at:%Y-%m-%d %H:%M} UTC is in the future; give the time "
+            "the abuse was seen, in UTC or with its zone."
+        )
