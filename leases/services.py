@@ -29,6 +29,13 @@ logger = logging.getLogger(__name__)
 # suffices unless many requests race for many prefixes of one block.
 ALLOCATION_ATTEMPTS = 5
 
+# ASNs that must never appear as a route's origin, with the reason.
+RESERVED_ORIGIN_ASNS = {
+    23456: "AS_TRANS, the placeholder for 4-byte ASNs (RFC 6793)",
+    65535: "reserved (RFC 7300)",
+    MAX_ASN: "reserved (RFC 7300)",
+}
+
 # First key of the advisory lock that serialises allocations per block (the
 # second key is the block's id); an arbitrary constant that no other lock uses.
 BLOCK_ALLOCATION_LOCK = 7301
@@ -56,6 +63,11 @@ def validate_origin_asn(origin_asn):
     if not 1 <= value <= MAX_ASN:
         raise LeaseError(
             f"Origin ASN {value} is out of range; use an ASN from 1 to {MAX_ASN}.",
+        )
+    if value in RESERVED_ORIGIN_ASNS:
+        raise LeaseError(
+            f"Origin ASN {value} is {RESERVED_ORIGIN_ASNS[value]} and cannot originate routes; "
+            "use the ASN of the network that will announce the prefix.",
         )
     return value
 

@@ -18,8 +18,9 @@ PREFIX_SIZE_CHOICES = [(length, f"/{length}") for length in range(8, 25)]
 
 class ListingFilter(django_filters.FilterSet):
     prefix_size = django_filters.TypedChoiceFilter(
-        choices=PREFIX_SIZE_CHOICES,
+        choices=[("", "Any size"), *PREFIX_SIZE_CHOICES],
         coerce=int,
+        empty_value=None,
         method="filter_prefix_size",
         label="Prefix size",
         help_text="Only listings from which a prefix of this length can be rented, for example 24.",

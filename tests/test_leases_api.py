@@ -107,3 +107,11 @@ def test_put_is_not_allowed(lessee_api, reservation):
     response = lessee_api.put(f"/api/leases/{reservation.pk}/", {"origin_asn": 64500}, format="json")
 
     assert response.status_code == 405
+
+
+def test_lease_list_invalid_prefix_filter_is_400(lessee, api_client_for):
+    response = api_client_for(lessee.owner).get("/api/leases/", {"prefix": "bogus"})
+    assert response.status_code == 400
+    assert response.json() == {
+        "prefix": "'bogus' is not an IPv4 address or prefix; write 198.51.100.7 or 198.51.100.0/24."
+    }

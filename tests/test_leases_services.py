@@ -254,3 +254,10 @@ def test_lease_events_record_lifecycle(holder, lessee, make_listing):
         ("reserved", "reserved"), ("activated", "active"), ("suspended", "suspended"),
         ("unsuspended", "active"), ("terminated", "ended"),
     ]
+
+
+@pytest.mark.parametrize(("asn", "reason"), [(23456, "AS_TRANS"), (65535, "reserved"), (4294967295, "reserved")])
+def test_reserved_origin_asn_rejected(holder, lessee, make_listing, asn, reason):
+    listing = make_listing(holder)
+    with pytest.raises(LeaseError, match=f"Origin ASN {asn} is {reason}"):
+        services.reserve(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY, origin_asn=asn)

@@ -477,3 +477,11 @@ def test_rent_redirects_anonymous(client, holder, make_listing):
 
     assert response.status_code == 302
     assert not Lease.objects.exists()
+
+
+def test_listing_search_defaults_to_any_size(client, holder, make_listing):
+    make_listing(holder, "198.51.100.0/24")
+    response = client.get(reverse("marketplace:listing-search"))
+    body = response.content.decode()
+    assert '<option value="" selected>Any size</option>' in body
+    assert "198.51.100.0/24" in body
