@@ -188,6 +188,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "LeaseStateEnum": "leases.choices.LeaseState",
         "CaseStateEnum": "abuse.choices.CaseState",
+        "ReportStatusEnum": "abuse.choices.ReportStatus",
+        "ListingStatusEnum": "marketplace.choices.ListingStatus",
     },
 }
 

@@ -96,6 +96,13 @@ def test_public_report_anonymous_accepted(case):
     assert Case.objects.filter(category=Category.PHISHING).count() == 1
 
 
+def test_public_report_returns_receipt_only(case):
+    response = post_json(APIClient(), reverse("abuse-api:public-report"),
+                         {"ip": "198.51.100.9", "time": "2026-03-02T10:00:00Z", "category": "spam"})
+    assert sorted(response.json()) == ["event_count", "parse_error", "parse_notes", "received_at", "status"]
+    assert response.json()["event_count"] == 1
+
+
 def test_public_report_future_time_rejected(case):
     response = post_json(APIClient(), reverse("abuse-api:public-report"),
                          {"ip": "198.51.100.9", "time": "2030-01-01T00:00:00Z", "category": "spam"})

@@ -68,6 +68,14 @@ class ReportSerializer(serializers.ModelSerializer):
                   "parser", "parse_error", "parse_notes", "parse_attempts", "event_count", "duplicate_count"]
 
 
+class PublicReportReceiptSerializer(serializers.ModelSerializer):
+    """What an anonymous reporter gets back: the outcome, without the platform's internal fields."""
+
+    class Meta:
+        model = Report
+        fields = ["received_at", "status", "event_count", "parse_error", "parse_notes"]
+
+
 class SimpleReportSerializer(serializers.Serializer):
     """The simple JSON form, for the schema; the body is stored as sent and parsed afterwards."""
 

@@ -24,6 +24,7 @@ from ..throttling import ReportFormThrottle
 from .serializers import (
     CaseDetailSerializer,
     CaseSerializer,
+    PublicReportReceiptSerializer,
     ReportSerializer,
     ResponseSerializer,
     SimpleReportSerializer,
@@ -39,7 +40,7 @@ class RawJSONParser(BaseParser):
         return stream.read()
 
 
-def _intake_response(request, channel, source, reporter_email=""):
+def _intake_response(request, channel, source, reporter_email="", serializer_class=None):
     # RawJSONParser returns bytes; DRF returns an empty dict for an empty body.
     body = request.data if isinstance(request.data, bytes) else b""
     try:
@@ -50,7 +51,8 @@ def _intake_response(request, channel, source, reporter_email=""):
     except ReportTooLarge as exc:
         return Response({"detail": str(exc)}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     code = status.HTTP_400_BAD_REQUEST if report.status == "failed" else status.HTTP_201_CREATED
-    return Response(ReportSerializer(report).data, status=code)
+    serializer_class = serializer_class or ReportSerializer
+    return Response(serializer_class(report).data, status=code)
 
 
 class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -87,9 +89,11 @@ class PublicReportView(APIView):
     throttle_classes = [ReportFormThrottle]
     parser_classes = [RawJSONParser]
 
-    @extend_schema(request=SimpleReportSerializer, responses={201: ReportSerializer, 400: ReportSerializer})
+    @extend_schema(request=SimpleReportSerializer,
+                   responses={201: PublicReportReceiptSerializer, 400: PublicReportReceiptSerializer})
     def post(self, request):
-        return _intake_response(request, Channel.FORM, "public api")
+        return _intake_response(request, Channel.FORM, "public api",
+                                serializer_class=PublicReportReceiptSerializer)
 
 
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
