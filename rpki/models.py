@@ -52,6 +52,7 @@ class LeaseRoaRequest(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = "lease ROA request"
         constraints = [
             models.CheckConstraint(condition=models.Q(max_length__lte=32), name="roarequest_max_length_ipv4"),
         ]

@@ -27,6 +27,7 @@ class ClientProfile(models.Model):
         max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code of the registered office."
     )
     vat_number = models.CharField(
+        "VAT number",
         max_length=20, blank=True, help_text="EU VAT number with its country prefix, e.g. NL123456789B01."
     )
     address = models.TextField(blank=True)
@@ -40,7 +41,7 @@ class ClientProfile(models.Model):
     policy_text = models.TextField(
         blank=True, help_text="The client's acceptable-use and abuse-handling policy."
     )
-    policy_url = models.URLField(blank=True, help_text="Link to the published policy.")
+    policy_url = models.URLField("policy URL", blank=True, help_text="Link to the published policy.")
 
     state = models.CharField(max_length=20, choices=ProfileState.choices, default=ProfileState.DRAFT)
     # Incremented at each submission; approvals and policy reviews count

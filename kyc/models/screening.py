@@ -55,6 +55,7 @@ class ScreeningMatch(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-score"]
+        verbose_name_plural = "screening matches"
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "subject_name", "entity_key", "entity_hash"],
