@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
+from core.validators import country_code
+
 from .models import Organization
 
 
@@ -12,7 +14,8 @@ class OrganizationForm(forms.ModelForm):
         fields = ["name", "country", "website", "abuse_email"]
 
     def clean_country(self):
-        return self.cleaned_data["country"].upper()
+        country = self.cleaned_data["country"]
+        return country_code(country) if country else country
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -46,4 +49,5 @@ class SignupForm(UserCreationForm):
         return name
 
     def clean_country(self):
-        return self.cleaned_data["country"].upper()
+        country = self.cleaned_data["country"]
+        return country_code(country) if country else country

@@ -2,6 +2,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from core.ipspace import validate_block_prefix
+from core.validators import country_code, currency_code
 from leases.choices import Term
 from leases.models import MAX_ASN
 
@@ -26,7 +27,7 @@ class BlockForm(forms.Form):
         return validate_block_prefix(self.cleaned_data["prefix"])
 
     def clean_country(self):
-        return self.cleaned_data["country"].upper()
+        return country_code(self.cleaned_data["country"])
 
 
 class ListingForm(forms.ModelForm):
@@ -42,7 +43,7 @@ class ListingForm(forms.ModelForm):
         self.block = block
 
     def clean_currency(self):
-        return self.cleaned_data["currency"].upper()
+        return currency_code(self.cleaned_data["currency"])
 
     def clean_max_prefix_length(self):
         length = self.cleaned_data["max_prefix_length"]

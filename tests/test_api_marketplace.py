@@ -338,3 +338,29 @@ def test_organization_patch_by_owner(api_client_for, holder):
     assert response.status_code == 200
     assert holder.country == "DE"
     assert response.json()["role"] == "owner"
+
+
+def test_block_create_rejects_unknown_country(holder, api_client_for):
+    body = {"prefix": "198.18.40.0/24", "rir": "ripe", "country": "ZZ"}
+    response = api_client_for(holder.owner).post("/api/blocks/", body, format="json")
+    assert response.status_code == 400
+    assert "'ZZ' is not an ISO 3166-1 alpha-2 country code" in str(response.json()["country"])
+
+
+def test_listing_rejects_unknown_currency(holder, api_client_for):
+    from marketplace.models import IPBlock
+
+    block = IPBlock.objects.create(prefix="198.18.41.0/24", holder=holder, rir="ripe", country="NL")
+    response = api_client_for(holder.owner).post(
+        "/api/listings/", {"block": block.pk, "price_per_ip_month": "0.40", "currency": "XYZ"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "'XYZ' is not an ISO 4217 currency code" in str(response.json()["currency"])
+
+
+def test_organization_rejects_unknown_country(holder, api_client_for):
+    response = api_client_for(holder.owner).post(
+        "/api/organizations/", {"name": "Nowhere Ltd", "country": "ZZ"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "'ZZ' is not an ISO 3166-1 alpha-2 country code" in str(response.json()["country"])

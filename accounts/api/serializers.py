@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.validators import country_code
+
 from ..models import Organization
 
 
@@ -27,4 +29,4 @@ class OrganizationSerializer(serializers.ModelSerializer):
         return value
 
     def validate_country(self, value):
-        return value.upper()
+        return country_code(value) if value else value

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from accounts.access import managed_organizations
 from core.ipspace import validate_block_prefix
+from core.validators import country_code, currency_code
 
 from ..models import IPBlock, Listing
 
@@ -59,11 +60,7 @@ class BlockSerializer(serializers.ModelSerializer):
             raise serializers.ValidationError(exc.messages) from None
 
     def validate_country(self, value):
-        if len(value) != 2:
-            raise serializers.ValidationError(
-                f"{value!r} is not an ISO 3166-1 alpha-2 code; write two letters, for example NL."
-            )
-        return value.upper()
+        return country_code(value)
 
     def validate(self, data):
         if self.instance is None:
@@ -115,7 +112,7 @@ class ListingSerializer(serializers.ModelSerializer):
         return block
 
     def validate_currency(self, value):
-        return value.upper()
+        return currency_code(value)
 
     def validate(self, data):
         block = data.get("block") or self.instance.block
