@@ -7,6 +7,8 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import can_manage
 from accounts.decorators import organization_required
+from kyc.exceptions import KycRequired
+from kyc.services import ensure_can_activate
 from leases import services as lease_services
 from leases.choices import LIVE_STATES
 from leases.exceptions import LeaseError
@@ -52,8 +54,20 @@ def listing_detail(request, pk):
         "prices": price_table(listing),
         "form": form,
         "reservation_minutes": settings.RESERVATION_MINUTES,
+        "activation_blocked_reason": _activation_blocked_reason(request.organization),
     }
     return render(request, "marketplace/listing_detail.html", context)
+
+
+def _activation_blocked_reason(organization):
+    """Return why `organization` could not activate a lease now (due diligence), or ""."""
+    if organization is None:
+        return ""
+    try:
+        ensure_can_activate(organization)
+    except KycRequired as exc:
+        return exc.message
+    return ""
 
 
 @organization_required(manage=True)

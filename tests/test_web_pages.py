@@ -485,3 +485,24 @@ def test_listing_search_defaults_to_any_size(client, holder, make_listing):
     body = response.content.decode()
     assert '<option value="" selected>Any size</option>' in body
     assert "198.51.100.0/24" in body
+
+
+def test_listing_page_warns_lessee_without_due_diligence(client, holder, make_listing, make_organization):
+    listing = make_listing(holder, "198.51.100.0/24")
+    newcomer = make_organization("Newcomer Networks", kyc_approved=False)
+    client.force_login(newcomer.owner)
+
+    body = client.get(reverse("marketplace:listing-detail", args=[listing.pk])).content.decode()
+
+    assert "Newcomer Networks has not completed due diligence" in body
+    assert 'href="/kyc/"' in body
+
+
+def test_listing_page_has_no_warning_for_approved_lessee(client, holder, lessee, make_listing):
+    listing = make_listing(holder, "198.51.100.0/24")
+    client.force_login(lessee.owner)
+
+    body = client.get(reverse("marketplace:listing-detail", args=[listing.pk])).content.decode()
+
+    assert "due diligence;" not in body
+    assert "Reserve" in body
