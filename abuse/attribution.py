@@ -84,11 +84,11 @@ def _holders_of(addresses):
     return {address: blocks[pk].holder for address, pk in block_of.items()}
 
 
-def space_under_rpki_control(lease):
-    """Whether the platform controlled the ROAs of the lease's space when the case opened.
+def leases_under_rpki_control(leases):
+    """Return the ids of the `leases` whose ROAs the platform controls now.
 
-    Metrics split handling times by this flag, which is recorded when a case opens.
+    Metrics split handling times by this, recorded on each case when it opens.
     """
-    from rpki.selectors import prefix_under_rpki_control
+    from rpki.selectors import leases_under_rpki_control as controlled_lease_ids
 
-    return prefix_under_rpki_control(lease.prefix)
+    return controlled_lease_ids(leases)

@@ -10,7 +10,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from . import notifications, sla, timeline
-from .attribution import attribute_many, space_under_rpki_control
+from .attribution import attribute_many, leases_under_rpki_control
 from .bulk import update_rows
 from .choices import BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Escalation, Queue, Severity, TimelineKind
 from .models import Case, Event, TimelineEntry
@@ -65,12 +65,18 @@ def file_batch(batch):
     policies = sla.active_policies()
     now = timezone.now()
     contacts = _contact_cache()
+    controlled = leases_under_rpki_control(
+        attribution.lease
+        for _, groups in plans
+        for grouping, (attribution, _) in groups.items()
+        if grouping not in cases
+    )
     opened = []
     for report, groups in plans:
         for grouping, (attribution, group) in groups.items():
             if grouping not in cases:
                 cases[grouping] = _new_case(grouping, attribution, [parsed for _, parsed in group], policies,
-                                            contacts, now)
+                                            contacts, now, controlled)
                 opened.append((cases[grouping], report, len(group)))
     _open_cases(opened, contacts, now)
 
@@ -256,7 +262,7 @@ def _insert_events(events):
     return created
 
 
-def _new_case(key, attribution, group, policies, contacts, now):
+def _new_case(key, attribution, group, policies, contacts, now, controlled_lease_ids):
     """Return an unsaved case for a group that has no open case, holding the group's counts."""
     category = group[0].category
     case = Case(
@@ -267,7 +273,7 @@ def _new_case(key, attribution, group, policies, contacts, now):
         lease=attribution.lease,
         lessee=attribution.lessee,
         holder=attribution.holder,
-        rpki_controlled=space_under_rpki_control(attribution.lease) if attribution.lease else False,
+        rpki_controlled=attribution.lease is not None and attribution.lease.pk in controlled_lease_ids,
         event_count=len(group),
         first_event_at=min(parsed.occurred_at for parsed in group),
         last_event_at=max(parsed.occurred_at for parsed in group),

@@ -211,14 +211,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # production must leave it off.
 LAB_RANGES_ALLOWED = env.bool("LAB_RANGES_ALLOWED", default=False)
 
-# How long a reservation holds a prefix during checkout.
+# Minutes a reservation keeps a prefix for the lessee during checkout.
 RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=20)
 
 # Share of lease revenue the platform keeps, in percent.
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="10"))
 
-# DNS: the recursive resolver the platform asks (blocklists must go through
-# the operator's own resolver) and the authoritative server for PTR scans.
+# DNS: the recursive resolver for blocklist queries, which must be the
+# operator's own resolver, and the authoritative server for PTR scans.
 DNS_RESOLVER = env.str("DNS_RESOLVER", default="127.0.0.1:53")
 DNS_AUTHORITATIVE = env.str("DNS_AUTHORITATIVE", default="127.0.0.1:53")
 

@@ -25,8 +25,8 @@ from .periods import term_end
 logger = logging.getLogger(__name__)
 
 # How often an allocation is retried after a concurrent request took the
-# chosen prefix first. Each retry sees the winner's row, so a small number
-# suffices unless many requests race for many prefixes of one block.
+# chosen prefix first. Each retry reads the winner's row, so a small number
+# is enough unless many requests race for many prefixes of one block.
 ALLOCATION_ATTEMPTS = 5
 
 # ASNs that must never appear as a route's origin, with the reason.
@@ -36,8 +36,8 @@ RESERVED_ORIGIN_ASNS = {
     MAX_ASN: "reserved (RFC 7300)",
 }
 
-# First key of the advisory lock that serialises allocations per block (the
-# second key is the block's id); an arbitrary constant that no other lock uses.
+# First key of the advisory lock that serialises allocations per block. The
+# second key is the block's id. The value is arbitrary, and no other lock uses it.
 BLOCK_ALLOCATION_LOCK = 7301
 
 

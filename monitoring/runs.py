@@ -56,9 +56,9 @@ def claim_chunk(chunk_id):
 def stalled_chunks(kind, *, older_than, now=None):
     """Lock and return the queued chunks of `kind` whose unfinished run started before `now - older_than`.
 
-    Chunk tasks are acknowledged late, so a worker that dies mid-chunk gets
-    its task redelivered; this catches the rest, such as a message lost from
-    the broker. A chunk being scanned right now holds its row lock and is
+    Chunk tasks are acknowledged late, so the broker redelivers the task of a
+    worker that dies mid-chunk. This catches the rest, such as a message lost
+    from the broker. A chunk being scanned right now holds its row lock and is
     skipped. Call inside a transaction.
     """
     now = now or timezone.now()

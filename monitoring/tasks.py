@@ -40,21 +40,30 @@ def _queue_chunks(task, chunks):
     transaction.on_commit(lambda: [task.delay(chunk_id) for chunk_id in chunk_ids])
 
 
+def _process_chunk(chunk_id, check, label):
+    """Claim a chunk, run `check(chunk)` on it and record the outcome; return (chunk, counts, run finished).
+
+    An OSError from the lookups is recorded on the chunk as its error, so one
+    broken chunk does not stop the run from finishing.
+    """
+    chunk = runs.claim_chunk(chunk_id)
+    if chunk is None:
+        logger.info("%s chunk %s is done or taken; skipping", label, chunk_id)
+        return None, None, False
+    try:
+        counts = check(chunk)
+        error = ""
+    except OSError as exc:
+        logger.exception("%s chunk %s failed", label, chunk_id)
+        counts, error = {}, f"{type(exc).__name__}: {exc}"
+    return chunk, counts, runs.record_chunk(chunk, counts, error=error)
+
+
 @shared_task
 def scan_ptr_chunk_task(chunk_id):
     """Scan one chunk; when it is the run's last, queue churn and pattern detection."""
     with transaction.atomic():
-        chunk = runs.claim_chunk(chunk_id)
-        if chunk is None:
-            logger.info("PTR chunk %s is done or taken; skipping", chunk_id)
-            return None
-        try:
-            counts = ptrscan.scan_chunk(chunk)
-            error = ""
-        except OSError as exc:
-            logger.exception("PTR chunk %s failed", chunk_id)
-            counts, error = {}, f"{type(exc).__name__}: {exc}"
-        finished = runs.record_chunk(chunk, counts, error=error)
+        chunk, counts, finished = _process_chunk(chunk_id, ptrscan.scan_chunk, "PTR")
         if finished:
             run_id = chunk.run_id
             transaction.on_commit(lambda: detect_ptr_findings_task.delay(run_id))
@@ -65,17 +74,7 @@ def scan_ptr_chunk_task(chunk_id):
 def check_dnsbl_chunk_task(chunk_id):
     """Check one chunk against the enabled DNSBL zones."""
     with transaction.atomic():
-        chunk = runs.claim_chunk(chunk_id)
-        if chunk is None:
-            logger.info("DNSBL chunk %s is done or taken; skipping", chunk_id)
-            return None
-        try:
-            counts = dnsbl.check_chunk(chunk)
-            error = ""
-        except OSError as exc:
-            logger.exception("DNSBL chunk %s failed", chunk_id)
-            counts, error = {}, f"{type(exc).__name__}: {exc}"
-        runs.record_chunk(chunk, counts, error=error)
+        _, counts, _ = _process_chunk(chunk_id, dnsbl.check_chunk, "DNSBL")
     return counts
 
 

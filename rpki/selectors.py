@@ -1,5 +1,6 @@
 """Read-only queries about RPKI control, for the abuse desk and the views."""
 
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -20,6 +21,28 @@ def prefix_under_rpki_control(prefix, when=None):
         prefix__net_contains_or_equal=str(prefix),
         published_at__lte=when,
     ).exists()
+
+
+def leases_under_rpki_control(leases, when=None):
+    """Return the ids of those `leases` whose prefix a published platform ROA covered at `when`.
+
+    One query for any number of leases, for callers that file many cases at once.
+    """
+    leases = [lease for lease in leases if lease is not None]
+    if not leases:
+        return set()
+    when = when or timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT DISTINCT lease.id
+            FROM unnest(%s::bigint[], %s::cidr[]) AS lease(id, prefix)
+            JOIN {PublishedRoa._meta.db_table} AS roa ON roa.prefix >>= lease.prefix
+            WHERE roa.published_at <= %s AND (roa.removed_at IS NULL OR roa.removed_at > %s)
+            """,
+            [[lease.pk for lease in leases], [str(lease.prefix) for lease in leases], when, when],
+        )
+        return {row[0] for row in cursor.fetchall()}
 
 
 def parking_change_after(lease, moment):

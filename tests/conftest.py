@@ -111,7 +111,7 @@ def api_client_for():
 
 
 # Every task a test queues goes to this queue, private to the test run. No
-# worker consumes it except during a test that asks for `celery_worker`, so a
+# worker consumes it except during a test that requests `celery_worker`, so a
 # task queued by one test (for example a ROA reconciliation queued when a
 # lease is activated) can never run against another test's database state.
 TEST_QUEUE = f"test-{uuid.uuid4().hex[:10]}"
@@ -128,7 +128,7 @@ def celery_worker(transactional_db):
     """Start a real Celery worker on the test database for one test.
 
     The rows the test writes are committed (`transactional_db`), so the
-    worker sees them. Tasks left in the queue by earlier tests are purged
+    worker can read them. Tasks left in the queue by earlier tests are purged
     first, and the worker stops before the database is flushed.
     """
     from django.conf import settings

@@ -157,7 +157,7 @@ def test_monthly_lease_renews_for_one_calendar_month(holder, lessee, make_listin
     assert lease.renewal_count == 1
 
 
-def test_lease_without_auto_renew_ends_and_stays_in_history(holder, lessee, make_listing):
+def test_lease_without_renewal_ends(holder, lessee, make_listing):
     listing = make_listing(holder)
     with time_machine.travel(datetime(2026, 3, 1, 0, 0, tzinfo=dt_timezone.utc), tick=False):
         lease = services.rent(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY,

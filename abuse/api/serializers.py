@@ -69,7 +69,7 @@ class ReportSerializer(serializers.ModelSerializer):
 
 
 class PublicReportReceiptSerializer(serializers.ModelSerializer):
-    """What an anonymous reporter gets back: the outcome, without the platform's internal fields."""
+    """Receipt for an anonymous reporter: the outcome, without the platform's internal fields."""
 
     class Meta:
         model = Report

@@ -6,9 +6,9 @@ kept and reported. Only a message that could not be stored makes the
 command exit with status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
 
 Mailbox messages are taken out of the way once stored, so that a cron job
-can run the command again and again: a Maildir message moves to cur/ with
-the Seen flag and is skipped from then on, and an mbox message is deleted
-from the file. `--keep` leaves both mailboxes as they are.
+can run the command again and again. A Maildir message moves to cur/ with
+the Seen flag and is skipped from then on. An mbox message is deleted from
+the file. `--keep` leaves both mailboxes as they are.
 """
 
 import mailbox
