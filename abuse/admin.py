@@ -285,6 +285,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "subject", "sent_at"]
-    list_filter = ["kind"]
-    readonly_fields = ["case", "kind", "recipients", "subject", "sent_at"]
+    list_display = ["case", "kind", "subject", "status", "attempts", "queued_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    readonly_fields = ["case", "kind", "recipients", "subject", "body", "internal", "status", "queued_at",
+                       "next_attempt_at", "attempts", "last_error", "sent_at"]

@@ -1,12 +1,10 @@
 """Attribution: the lease, lessee and holder responsible for an address at a time."""
 
-import ipaddress
 from dataclasses import dataclass
 
-from django.db import connection
-
-from leases.selectors import leases_at
-from marketplace.models import IPBlock
+from accounts.models import Organization
+from leases.models import Lease
+from leases.selectors import holdings_at
 
 from .choices import Queue
 
@@ -40,48 +38,42 @@ def attribute(address, when):
 def attribute_many(pairs):
     """Return an Attribution for each (address, time) pair, in order.
 
-    The same results as `attribute` for each pair, in at most three queries
-    for the whole list: the leases, then the blocks around the unleased
-    addresses with their holders.
+    The same results as `attribute` for each pair, in three queries for the
+    whole list: the holdings, then the leases and the holders they name.
     """
-    pairs = list(pairs)
-    leases = leases_at(pairs)
-    unleased = sorted({str(ipaddress.IPv4Address(str(pairs[index][0])))
-                       for index, lease in enumerate(leases) if lease is None})
-    holders = _holders_of(unleased)
+    holdings = holdings_at(pairs)
+    leases = Lease.objects.select_related("lessee", "block__holder", "listing").in_bulk(
+        {holding.lease_id for holding in holdings if holding.lease_id is not None}
+    )
+    holders = Organization.objects.in_bulk(
+        {holding.holder_id for holding in holdings if holding.lease_id is None and holding.holder_id is not None}
+    )
     attributions = []
-    for (address, _), lease in zip(pairs, leases):
-        if lease is not None:
-            attributions.append(
-                Attribution(Queue.LESSEE, lease=lease, lessee=lease.lessee, holder=lease.block.holder)
-            )
-            continue
-        holder = holders.get(str(ipaddress.IPv4Address(str(address))))
-        attributions.append(Attribution(Queue.HOLDER, holder=holder) if holder else Attribution(Queue.PLATFORM))
+    for holding in holdings:
+        if holding.lease_id is not None:
+            lease = leases[holding.lease_id]
+            attributions.append(Attribution(Queue.LESSEE, lease=lease, lessee=lease.lessee, holder=lease.block.holder))
+        elif holding.holder_id is not None:
+            attributions.append(Attribution(Queue.HOLDER, holder=holders[holding.holder_id]))
+        else:
+            attributions.append(Attribution(Queue.PLATFORM))
     return attributions
 
 
-_BLOCKS_AROUND_SQL = f"""
-    SELECT host(address), block.id
-    FROM unnest(%s::inet[]) AS address
-    JOIN LATERAL (
-        SELECT id FROM {IPBlock._meta.db_table}
-        WHERE prefix >>= address
-        ORDER BY masklen(prefix) DESC
-        LIMIT 1
-    ) AS block ON true
-"""
+def queue_of(holding):
+    """Return the queue a Holding's cases go to."""
+    if holding.lease_id is not None:
+        return Queue.LESSEE
+    return Queue.HOLDER if holding.holder_id is not None else Queue.PLATFORM
 
 
-def _holders_of(addresses):
-    """Return {address: holder} for the addresses inside a registered block."""
-    if not addresses:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_BLOCKS_AROUND_SQL, [addresses])
-        block_of = dict(cursor.fetchall())
-    blocks = IPBlock.objects.select_related("holder").in_bulk(set(block_of.values()))
-    return {address: blocks[pk].holder for address, pk in block_of.items()}
+def grouping_prefix_of(holding):
+    """Return the group a Holding's events belong to, as `Attribution.grouping_prefix` names it."""
+    if holding.lease_id is not None:
+        return f"lease:{holding.lease_id}"
+    if holding.holder_id is not None:
+        return f"holder:{holding.holder_id}"
+    return "platform"
 
 
 def leases_under_rpki_control(leases):

@@ -94,6 +94,12 @@ class Escalation(models.IntegerChoices):
     TERMINATED = 4, "Lease terminated"
 
 
+class NotificationStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, not retried"
+
+
 class TimelineKind(models.TextChoices):
     OPENED = "opened", "Case opened"
     EVENTS = "events", "Events added"

@@ -1,19 +1,32 @@
-"""Filing parsed events: attribution, deduplication and grouping into cases."""
+"""Filing parsed events: attribution, deduplication and grouping into cases.
+
+The intake files reports in batches, and a batch costs a fixed number of
+statements whatever its size: one read of the stored observations, one
+attribution query, one statement of advisory locks, one read of the open
+cases, then COPY for the new cases, events, timeline entries and queued
+notifications and one UPDATE for the cases that gained events. Decisions
+are made in Python on plain values; no model object is built per event.
+"""
 
 import hashlib
-import ipaddress
+import json
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Max, Min
 from django.utils import timezone
 
-from . import notifications, sla, timeline
-from .attribution import attribute_many, leases_under_rpki_control
-from .bulk import update_rows
-from .choices import BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Escalation, Queue, Severity, TimelineKind
-from .models import Case, Event, TimelineEntry
+from leases.selectors import holdings_at
+
+from . import notifications, sla
+from .attribution import grouping_prefix_of, queue_of
+from .bulk import copy_rows, reserve_ids, update_values
+from .choices import (
+    BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Category, Escalation, NotificationStatus, Queue, Severity,
+    TimelineKind,
+)
+from .models import Case, Event, Notification, SlaPolicy, TimelineEntry
+from .timeline import SYSTEM
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +35,34 @@ def severity_for(category, event_count):
     """Severity from the category, one step up at each count in SEVERITY_STEPS."""
     severity = BASE_SEVERITY[category] + sum(1 for step in SEVERITY_STEPS if event_count >= step)
     return min(severity, Severity.CRITICAL)
+
+
+class _CaseRow:
+    """The columns of a case that filing reads and writes, without a model instance.
+
+    Carries the attributes `sla.apply_policy` and the notification texts use.
+    """
+
+    __slots__ = (
+        "pk", "grouping_key", "queue", "category", "severity", "state", "escalation", "lease_id", "lessee_id",
+        "holder_id", "prefix", "rpki_controlled", "event_count", "first_event_at", "last_event_at", "policy",
+        "opened_at", "paused_total", "response_due_at", "resolution_due_at", "mitigated_at", "new",
+    )
+
+    def __init__(self, **values):
+        self.pk = None
+        self.policy = None
+        self.mitigated_at = None
+        self.new = False
+        for name, value in values.items():
+            setattr(self, name, value)
+
+    @property
+    def subject(self):
+        return str(self.prefix) if self.lease_id is not None else Queue(self.queue).label
+
+    def get_category_display(self):
+        return Category(self.category).label
 
 
 def file_events(report, parsed_events):
@@ -38,76 +79,296 @@ def file_batch(batch):
     """File the events of many reports at once, as `file_events` would one report after another.
 
     `batch` is a list of (report, parsed events) in the order the reports
-    arrived. Runs in the caller's transaction, in a fixed number of
-    statements for the whole batch (one deduplication read, one attribution
-    query, one read of the open cases, a few bulk inserts) plus one update
-    per case that earlier reports opened. Returns (new events, duplicates)
-    for each report, in order.
+    arrived. Runs in the caller's transaction. A case opens with the events
+    of the first report that names its group, and each later report that
+    adds events gets its own timeline entry and severity check at the count
+    it brought the case to. Returns (new events, duplicates) for each
+    report, in order.
     """
+    pairs = list(dict.fromkeys(
+        (parsed.ip, parsed.occurred_at) for _, parsed_events in batch for parsed in parsed_events
+    ))
+    holdings = dict(zip(pairs, holdings_at(pairs)))
+    grouping_keys = sorted({
+        _grouping_key(holdings[(parsed.ip, parsed.occurred_at)], parsed.category)
+        for _, parsed_events in batch for parsed in parsed_events
+    })
+    # Locks first, then the reads: an intake that waited here sees the
+    # events and cases of the one it waited for.
+    _lock_groups(grouping_keys)
     fresh, repeats = _deduplicate(batch)
-    attributions = _attribute(fresh)
+    policies = sla.active_policies()
+    cases = _open_cases(grouping_keys, policies)
 
-    # Group per report, in arrival order, so a case opens with the events
-    # of the first report that names it and later reports join it.
     plans = []
     for (report, _), report_fresh in zip(batch, fresh):
-        groups = {}
+        planned = {}
         for key, parsed in report_fresh:
-            attribution = attributions[(parsed.ip, parsed.occurred_at)]
-            grouping = _grouping_key(attribution, parsed.category)
-            groups.setdefault(grouping, (attribution, []))[1].append((key, parsed))
-        plans.append((report, groups))
-    grouping_keys = sorted({grouping for _, groups in plans for grouping in groups})
-    _lock_groups(grouping_keys)
-    cases = {case.grouping_key: case for case in Case.objects.filter(
-        grouping_key__in=grouping_keys, state__in=OPEN_STATES)}
+            grouping = _grouping_key(holdings[(parsed.ip, parsed.occurred_at)], parsed.category)
+            planned.setdefault(grouping, []).append((key, parsed))
+        plans.append((report, planned))
 
-    policies = sla.active_policies()
-    now = timezone.now()
-    contacts = _contact_cache()
-    controlled = leases_under_rpki_control(
-        attribution.lease
-        for _, groups in plans
-        for grouping, (attribution, _) in groups.items()
-        if grouping not in cases
-    )
-    opened = []
-    for report, groups in plans:
-        for grouping, (attribution, group) in groups.items():
-            if grouping not in cases:
-                cases[grouping] = _new_case(grouping, attribution, [parsed for _, parsed in group], policies,
-                                            contacts, now, controlled)
-                opened.append((cases[grouping], report, len(group)))
-    _open_cases(opened, contacts, now)
-
-    events = []
-    for report, groups in plans:
-        for grouping, (attribution, group) in groups.items():
-            for key, parsed in group:
-                event = _event(report, parsed, attribution, cases[grouping])
-                event.repeat_count = repeats.pop(key, 0)
-                events.append(event)
+    filing = _Filing(plans, holdings, cases, policies)
+    for report, planned in plans:
+        for grouping, group in planned.items():
+            filing.add(report, grouping, group, repeats)
+    filing.write()
     _add_repeats(repeats)
-    created = _insert_events(events)
 
-    added = Counter((event.report_id, event.case_id) for event in created)
-    opened_by = {case.pk: report.pk for case, report, _ in opened}
-    joined = defaultdict(list)
-    for report, groups in plans:
-        for grouping in groups:
-            case_id = cases[grouping].pk
-            if opened_by.get(case_id) != report.pk and added[(report.pk, case_id)]:
-                joined[case_id].append((report, added[(report.pk, case_id)]))
-    _refresh_cases(joined, policies, now)
-
-    per_report = Counter(event.report_id for event in created)
+    per_report = filing.stored_per_report
     return [(per_report[report.pk], len(parsed_events) - per_report[report.pk])
             for report, parsed_events in batch]
 
 
-def _observation(report, parsed):
-    """Return the deduplication key: source, address, time and type."""
-    return (report.source, ipaddress.IPv4Network(parsed.ip), parsed.occurred_at, parsed.type)
+class _Filing:
+    """The rows one batch writes, gathered in arrival order and written in bulk."""
+
+    def __init__(self, plans, holdings, cases, policies):
+        self.holdings = holdings
+        self.cases = cases
+        self.policies = policies
+        self.now = timezone.now()
+        self.opened = []
+        self.events = []
+        self.entries = []
+        first_holdings = [
+            holdings[(group[0][1].ip, group[0][1].occurred_at)]
+            for _, planned in plans for grouping, group in planned.items() if grouping not in cases
+        ]
+        self.controlled = _leases_under_rpki_control(first_holdings)
+        self.contacts = notifications.abuse_contacts_of(
+            {holding.lessee_id for holding in first_holdings} | {holding.holder_id for holding in first_holdings}
+        )
+        self.stored_per_report = Counter()
+
+    def add(self, report, grouping, group, repeats):
+        parsed_events = [parsed for _, parsed in group]
+        holding = self.holdings[(parsed_events[0].ip, parsed_events[0].occurred_at)]
+        case = self.cases.get(grouping)
+        if case is None:
+            case = self.cases[grouping] = self._open(grouping, holding, report, parsed_events)
+        else:
+            self._join(case, report, parsed_events)
+        for key, parsed in group:
+            self.events.append((report, parsed, holding, case, repeats.pop(key, 0)))
+
+    def _open(self, grouping, holding, report, parsed_events):
+        category = parsed_events[0].category
+        lessee_contacts = self.contacts.get(holding.lessee_id) if holding.lease_id is not None else None
+        case = _CaseRow(
+            grouping_key=grouping,
+            queue=queue_of(holding),
+            category=category,
+            severity=severity_for(category, len(parsed_events)),
+            state=CaseState.OPEN,
+            # The warning goes out with the case. Without a contact to send
+            # it to, the timeline records that and the level stays at none.
+            escalation=Escalation.WARNED if lessee_contacts else Escalation.NONE,
+            lease_id=holding.lease_id,
+            lessee_id=holding.lessee_id,
+            holder_id=holding.holder_id,
+            prefix=holding.prefix,
+            rpki_controlled=holding.lease_id in self.controlled,
+            event_count=len(parsed_events),
+            first_event_at=min(parsed.occurred_at for parsed in parsed_events),
+            last_event_at=max(parsed.occurred_at for parsed in parsed_events),
+            opened_at=self.now,
+            paused_total=_NO_PAUSE,
+            response_due_at=None,
+            resolution_due_at=None,
+            new=True,
+        )
+        sla.apply_policy(case, self.policies)
+        self.opened.append(case)
+        self._entry(case, TimelineKind.OPENED,
+                    f"Case opened for {case.subject} with {len(parsed_events)} event(s) from report {report.pk}.",
+                    data={"report": report.pk, "events": len(parsed_events)})
+        notice = notifications.opening_recipients(case, self.contacts)
+        if notice is not None and not notice[1]:
+            logger.warning("Case for %s: no recipient for %s notification", grouping, notice[0])
+            self._entry(case, TimelineKind.NOTIFICATION, f"No address to send the {notice[0]} notification to.",
+                        internal=True)
+        return case
+
+    def _join(self, case, report, parsed_events):
+        """Apply one report's events to a case, with the timeline entries they earn."""
+        added = len(parsed_events)
+        case.event_count += added
+        case.first_event_at = min(case.first_event_at, *(parsed.occurred_at for parsed in parsed_events))
+        case.last_event_at = max(case.last_event_at, *(parsed.occurred_at for parsed in parsed_events))
+        self._entry(case, TimelineKind.EVENTS, f"{added} event(s) added from report {report.pk}.",
+                    data={"report": report.pk, "events": added})
+        severity = severity_for(case.category, case.event_count)
+        if severity > case.severity:
+            self._entry(case, TimelineKind.STATE,
+                        f"Severity raised from {Severity(case.severity).label} to {Severity(severity).label} "
+                        f"at {case.event_count} events.")
+            case.severity = severity
+            if sla.apply_policy(case, self.policies):
+                self._entry(case, TimelineKind.DEADLINE, _deadline_text(case))
+        if case.state == CaseState.MITIGATED:
+            case.state = CaseState.ACKNOWLEDGED
+            case.mitigated_at = None
+            self._entry(case, TimelineKind.STATE, "New events after mitigation; the case is open again.")
+
+    def _entry(self, case, kind, text, *, internal=False, data=None):
+        self.entries.append((case, kind, text, internal, data or {}))
+
+    def write(self):
+        for case, pk in zip(self.opened, reserve_ids(Case, len(self.opened))):
+            case.pk = pk
+        copy_rows(Case, _CASE_COLUMNS, (_case_values(case, self.now) for case in self.opened))
+        self._write_events()
+        joined = [case for case in self.cases.values() if not case.new and case.pk in self.touched]
+        update_values(Case, _CASE_UPDATES, [
+            (case.pk, case.event_count, case.first_event_at, case.last_event_at, self.now, case.severity,
+             case.policy.pk if case.policy else None, case.response_due_at, case.resolution_due_at, case.state,
+             case.mitigated_at)
+            for case in joined
+        ])
+        copy_rows(TimelineEntry, _ENTRY_COLUMNS, (
+            (case.pk, kind, SYSTEM, internal, text, json.dumps(data), self.now)
+            for case, kind, text, internal, data in self.entries
+        ))
+        self._queue_notices()
+        for case in self.opened:
+            logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, case.grouping_key)
+
+    def _write_events(self):
+        rows = [
+            (report.pk, case.pk, report.source, str(parsed.ip), parsed.port, parsed.occurred_at, parsed.zone_assumed,
+             parsed.category, parsed.type, parsed.reporter, parsed.confidence, parsed.description,
+             json.dumps(parsed.evidence), holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
+             self.now)
+            for report, parsed, holding, case, repeat_count in self.events
+        ]
+        try:
+            with transaction.atomic():
+                copy_rows(Event, _EVENT_COLUMNS, rows)
+            stored = [(row[0], row[1]) for row in rows]
+        except IntegrityError as exc:
+            if "event_unique_observation" not in str(exc):
+                raise
+            stored = _insert_skipping_stored(rows)
+            self._recount({case_id for _, case_id in {(row[0], row[1]) for row in rows}})
+        self.stored_per_report = Counter(report_id for report_id, _ in stored)
+        self.touched = {case_id for _, case_id in stored}
+
+    def _recount(self, case_ids):
+        """Set the counts of cases from their stored events, after a concurrent intake stored some first."""
+        with connection.cursor() as cursor:
+            cursor.execute(_RECOUNT_SQL, [sorted(case_ids)])
+        by_pk = {case.pk: case for case in self.cases.values()}
+        for pk, count, first, last in cursor.fetchall():
+            case = by_pk[pk]
+            case.event_count, case.first_event_at, case.last_event_at = count, first, last
+
+    def _queue_notices(self):
+        rows = []
+        for case in self.opened:
+            notice = notifications.opening_notice(case, self.contacts)
+            if notice is None or not notice[1]:
+                continue
+            kind, recipients, subject, body = notice
+            rows.append((case.pk, kind, json.dumps(recipients), subject, body, False, NotificationStatus.QUEUED,
+                         self.now, self.now, 0, ""))
+        if rows:
+            copy_rows(Notification, _NOTIFICATION_COLUMNS, rows)
+            notifications.request_delivery()
+
+
+_NO_PAUSE = Case._meta.get_field("paused_total").default
+_CASE_COLUMNS = [
+    "id", "grouping_key", "queue", "category", "severity", "state", "escalation", "lease_id", "lessee_id",
+    "holder_id", "rpki_controlled", "event_count", "first_event_at", "last_event_at", "policy_id", "opened_at",
+    "response_due_at", "resolution_due_at", "paused_total", "mitigation", "created_at", "updated_at",
+]
+_CASE_UPDATES = [
+    "event_count", "first_event_at", "last_event_at", "updated_at", "severity", "policy", "response_due_at",
+    "resolution_due_at", "state", "mitigated_at",
+]
+_EVENT_COLUMNS = [
+    "report_id", "case_id", "source", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter",
+    "confidence", "description", "evidence", "lease_id", "lessee_id", "holder_id", "repeat_count", "created_at",
+]
+_ENTRY_COLUMNS = ["case_id", "kind", "actor_label", "internal", "text", "data", "created_at"]
+_NOTIFICATION_COLUMNS = [
+    "case_id", "kind", "recipients", "subject", "body", "internal", "status", "queued_at", "next_attempt_at",
+    "attempts", "last_error",
+]
+
+
+def _case_values(case, now):
+    return (
+        case.pk, case.grouping_key, case.queue, case.category, case.severity, case.state, case.escalation,
+        case.lease_id, case.lessee_id, case.holder_id, case.rpki_controlled, case.event_count, case.first_event_at,
+        case.last_event_at, case.policy.pk if case.policy else None, case.opened_at, case.response_due_at,
+        case.resolution_due_at, case.paused_total, "", now, now,
+    )
+
+
+def _grouping_key(holding, category):
+    return f"{grouping_prefix_of(holding)}:{category}"
+
+
+def _lock_groups(grouping_keys):
+    """Take a transaction advisory lock per grouping key, in a fixed order.
+
+    Two intakes that would open a case for the same lease and category wait
+    for each other here, so the second one finds the first one's case.
+    The partial unique index on open cases stays as the last safeguard.
+    """
+    if not grouping_keys:
+        return
+    ids = sorted({int.from_bytes(hashlib.sha256(f"abuse-case:{key}".encode()).digest()[:8], "big", signed=True)
+                  for key in grouping_keys})
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [ids])
+
+
+_OPEN_CASES_SQL = f"""
+    SELECT id, grouping_key, queue, category, severity, state, escalation, lease_id, lessee_id, holder_id,
+           event_count, first_event_at, last_event_at, policy_id, opened_at, paused_total, response_due_at,
+           resolution_due_at, mitigated_at
+    FROM {Case._meta.db_table}
+    WHERE grouping_key = ANY(%s) AND state = ANY(%s)
+    ORDER BY id
+    FOR UPDATE
+"""
+
+
+def _open_cases(grouping_keys, policies):
+    """Return {grouping key: _CaseRow} of the open cases of those groups, locked for update."""
+    if not grouping_keys:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_CASES_SQL, [grouping_keys, list(OPEN_STATES)])
+        columns = [column.name for column in cursor.description]
+        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+    policies = {policy.pk: policy for policy in policies}
+    cases = {}
+    for row in rows:
+        policy_id = row.pop("policy_id")
+        case = _CaseRow(pk=row.pop("id"), prefix=None, **row)
+        # A policy made inactive since still names the case's deadlines.
+        case.policy = policies.get(policy_id) or (SlaPolicy(pk=policy_id) if policy_id else None)
+        cases[case.grouping_key] = case
+    return cases
+
+
+def _leases_under_rpki_control(holdings):
+    from rpki.selectors import leases_under_rpki_control
+
+    return leases_under_rpki_control(
+        [_LeaseRef(holding.lease_id, holding.prefix) for holding in holdings if holding.lease_id is not None]
+    )
+
+
+class _LeaseRef:
+    __slots__ = ("pk", "prefix")
+
+    def __init__(self, pk, prefix):
+        self.pk, self.prefix = pk, prefix
 
 
 def _deduplicate(batch):
@@ -121,7 +382,7 @@ def _deduplicate(batch):
     for report, parsed_events in batch:
         unique = {}
         for parsed in parsed_events:
-            unique.setdefault(_observation(report, parsed), parsed)
+            unique.setdefault((report.source, str(parsed.ip), parsed.occurred_at, parsed.type), parsed)
         unique_per_report.append(unique)
     stored = _stored_observations({key for unique in unique_per_report for key in unique})
     repeats = Counter()
@@ -140,7 +401,7 @@ def _deduplicate(batch):
 
 
 _STORED_SQL = f"""
-    SELECT event.source, event.ip, event.occurred_at, event.type, event.report_id
+    SELECT event.source, host(event.ip), event.occurred_at, event.type, event.report_id
     FROM unnest(%s::varchar[], %s::cidr[], %s::timestamptz[], %s::varchar[]) AS key(source, ip, at, type)
     JOIN {Event._meta.db_table} AS event
       ON event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
@@ -153,12 +414,21 @@ _REPEAT_SQL = f"""
     WHERE event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
 """
 
+_RECOUNT_SQL = f"""
+    UPDATE {Case._meta.db_table} AS target
+    SET event_count = total.count, first_event_at = total.first, last_event_at = total.last
+    FROM (
+        SELECT case_id, count(*) AS count, min(occurred_at) AS first, max(occurred_at) AS last
+        FROM {Event._meta.db_table} WHERE case_id = ANY(%s) GROUP BY case_id
+    ) AS total
+    WHERE target.id = total.case_id
+    RETURNING target.id, target.event_count, target.first_event_at, target.last_event_at
+"""
+
 
 def _columns(keys):
     keys = list(keys)
-    return [
-        [key[0] for key in keys], [str(key[1]) for key in keys], [key[2] for key in keys], [key[3] for key in keys],
-    ]
+    return [[key[index] for key in keys] for index in range(4)]
 
 
 def _stored_observations(keys):
@@ -167,9 +437,8 @@ def _stored_observations(keys):
         return {}
     with connection.cursor() as cursor:
         cursor.execute(_STORED_SQL, _columns(keys))
-        rows = cursor.fetchall()
-    return {(source, ipaddress.IPv4Network(ip), occurred_at, kind): report_id
-            for source, ip, occurred_at, kind, report_id in rows}
+        return {(source, ip, occurred_at, kind): report_id
+                for source, ip, occurred_at, kind, report_id in cursor.fetchall()}
 
 
 def _add_repeats(repeats):
@@ -181,191 +450,30 @@ def _add_repeats(repeats):
         cursor.execute(_REPEAT_SQL, [*_columns(keys), [repeats[key] for key in keys]])
 
 
-def _attribute(fresh):
-    """Return {(address, time): Attribution} for the new events, in one pass over the leases."""
-    pairs = list(dict.fromkeys((parsed.ip, parsed.occurred_at) for report_fresh in fresh for _, parsed in report_fresh))
-    return dict(zip(pairs, attribute_many(pairs)))
+def _insert_skipping_stored(rows):
+    """Insert event rows, leaving out observations a concurrent intake stored first.
 
-
-def _grouping_key(attribution, category):
-    return f"{attribution.grouping_prefix}:{category}"
-
-
-def _lock_groups(grouping_keys):
-    """Take a transaction advisory lock per grouping key, in a fixed order.
-
-    Two intakes that would open a case for the same lease and category wait
-    for each other here, so the second one finds the first one's case.
-    The partial unique index on open cases stays as the last safeguard.
+    The slow path after COPY met the unique constraint: the rows go through
+    a temporary table and INSERT ... ON CONFLICT DO NOTHING. Returns the
+    (report id, case id) of each stored row.
     """
-    if not grouping_keys:
-        return
-    ids = sorted({int.from_bytes(hashlib.sha256(f"abuse-case:{key}".encode()).digest()[:8], "big", signed=True)
-                  for key in grouping_keys})
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(column) for column in _EVENT_COLUMNS)
+    table = quote(Event._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [ids])
-
-
-def _contact_cache():
-    cache = {}
-
-    def contacts(organization):
-        if organization is None:
-            return []
-        if organization.pk not in cache:
-            cache[organization.pk] = notifications.abuse_contacts(organization)
-        return cache[organization.pk]
-
-    return contacts
-
-
-def _event(report, parsed, attribution, case):
-    return Event(
-        report=report,
-        case=case,
-        source=report.source,
-        ip=str(parsed.ip),
-        occurred_at=parsed.occurred_at,
-        type=parsed.type,
-        port=parsed.port,
-        zone_assumed=parsed.zone_assumed,
-        category=parsed.category,
-        reporter=parsed.reporter,
-        confidence=parsed.confidence,
-        description=parsed.description,
-        evidence=parsed.evidence,
-        lease=attribution.lease,
-        lessee=attribution.lessee,
-        holder=attribution.holder,
-    )
-
-
-def _insert_events(events):
-    """Insert the events in bulk; when a concurrent intake stored one first, insert one by one."""
-    try:
-        with transaction.atomic():
-            return Event.objects.bulk_create(events, batch_size=1000)
-    except IntegrityError as exc:
-        if "event_unique_observation" not in str(exc):
-            raise
-    created = []
-    for event in events:
-        try:
-            with transaction.atomic():
-                event.save(force_insert=True)
-        except IntegrityError as exc:
-            if "event_unique_observation" not in str(exc):
-                raise
-            event.pk = None
-            continue
-        created.append(event)
-    return created
-
-
-def _new_case(key, attribution, group, policies, contacts, now, controlled_lease_ids):
-    """Return an unsaved case for a group that has no open case, holding the group's counts."""
-    category = group[0].category
-    case = Case(
-        grouping_key=key,
-        queue=attribution.queue,
-        category=category,
-        severity=severity_for(category, len(group)),
-        lease=attribution.lease,
-        lessee=attribution.lessee,
-        holder=attribution.holder,
-        rpki_controlled=attribution.lease is not None and attribution.lease.pk in controlled_lease_ids,
-        event_count=len(group),
-        first_event_at=min(parsed.occurred_at for parsed in group),
-        last_event_at=max(parsed.occurred_at for parsed in group),
-        opened_at=now,
-        # The warning below goes out with the case. Without a contact to
-        # send it to, the timeline records that and the level stays at none.
-        escalation=Escalation.WARNED if contacts(attribution.lessee) else Escalation.NONE,
-    )
-    sla.apply_policy(case, policies)
-    return case
-
-
-def _open_cases(opened, contacts, now):
-    """Insert the new cases, their opening entries and their first notices.
-
-    `opened` lists (case, report, events) in arrival order. The advisory
-    locks of `_lock_groups` make a conflict here a bug, not a race.
-    """
-    if not opened:
-        return
-    Case.objects.bulk_create([case for case, _, _ in opened], batch_size=1000)
-    TimelineEntry.objects.bulk_create([
-        timeline.entry(
-            case, TimelineKind.OPENED,
-            f"Case opened for {case.subject} with {events} event(s) from report {report.pk}.",
-            now=now, data={"report": report.pk, "events": events},
+        cursor.execute(f"CREATE TEMPORARY TABLE abuse_event_incoming ON COMMIT DROP AS "
+                       f"SELECT {names} FROM {table} WITH NO DATA")
+        with cursor.copy(f"COPY abuse_event_incoming ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM abuse_event_incoming "
+            "ON CONFLICT ON CONSTRAINT event_unique_observation DO NOTHING RETURNING report_id, case_id"
         )
-        for case, report, events in opened
-    ], batch_size=1000)
-    notifications.opening_notices([case for case, _, _ in opened], contacts, now)
-    for case, _, _ in opened:
-        logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, case.grouping_key)
-
-
-def _refresh_cases(joined, policies, now):
-    """Recount the joined cases under their row locks, add timeline entries and raise severity.
-
-    `joined` maps a case id to [(report, events added)] in arrival order.
-    Each report's addition gets its entry and the severity check at the
-    count it brought the case to, as if the reports had come one by one.
-    """
-    if not joined:
-        return
-    # Locking in primary key order keeps two intakes that join the same
-    # cases from waiting on each other in opposite orders.
-    locked = list(Case.objects.select_for_update().filter(pk__in=joined).order_by("pk"))
-    totals = {
-        row["case_id"]: row
-        for row in Event.objects.filter(case_id__in=joined).values("case_id").annotate(
-            count=Count("pk"), first=Min("occurred_at"), last=Max("occurred_at"))
-    }
-    entries = []
-    fields = ["event_count", "first_event_at", "last_event_at", "updated_at", "severity",
-              "policy", "response_due_at", "resolution_due_at", "state", "mitigated_at"]
-    for case in locked:
-        total = totals[case.pk]
-        case.event_count = total["count"]
-        case.first_event_at = total["first"]
-        case.last_event_at = total["last"]
-        case.updated_at = now
-        additions = joined[case.pk]
-        remaining = sum(events for _, events in additions)
-        for report, events in additions:
-            remaining -= events
-            entries.extend(_joined_entries(case, report, events, case.event_count - remaining, policies, now))
-    update_rows(Case, locked, fields)
-    TimelineEntry.objects.bulk_create(entries, batch_size=1000)
-
-
-def _joined_entries(case, report, added, count, policies, now):
-    """Apply one report's events to a locked case; return the timeline entries it earns."""
-    entries = [timeline.entry(
-        case, TimelineKind.EVENTS, f"{added} event(s) added from report {report.pk}.",
-        data={"report": report.pk, "events": added}, now=now,
-    )]
-    severity = severity_for(case.category, count)
-    if severity > case.severity:
-        entries.append(timeline.entry(
-            case, TimelineKind.STATE,
-            f"Severity raised from {case.get_severity_display()} to {Severity(severity).label} at {count} events.",
-            now=now,
-        ))
-        case.severity = severity
-        if sla.apply_policy(case, policies):
-            entries.append(timeline.entry(case, TimelineKind.DEADLINE, _deadline_text(case), now=now))
-    if case.state == CaseState.MITIGATED:
-        case.state = CaseState.ACKNOWLEDGED
-        case.mitigated_at = None
-        entries.append(timeline.entry(
-            case, TimelineKind.STATE, "New events after mitigation; the case is open again.", now=now,
-        ))
-    return entries
+        stored = cursor.fetchall()
+        cursor.execute("DROP TABLE abuse_event_incoming")
+    logger.info("%s of %s events were stored by a concurrent intake first", len(rows) - len(stored), len(rows))
+    return stored
 
 
 def _deadline_text(case):

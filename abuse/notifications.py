@@ -1,23 +1,27 @@
-"""E-mail about cases, through Django's e-mail backend, with repeats limited.
+"""E-mail about cases, through an outbox that workers deliver, with repeats limited.
 
-A Notification row is written in the caller's transaction and the mail goes
-out after it commits, so a rolled-back change sends nothing and a committed
-one is sent once.
+`notify` and the intake write a queued Notification row in the caller's
+transaction; nothing goes to the mail server there, so a rolled-back change
+sends nothing and a slow or broken mail server never holds up intake or
+escalation. After the commit, `deliver_notifications_task` sends the queued
+rows over one connection, records each sent mail on the case's timeline and
+retries failures with a growing delay.
 """
 
 import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Role
+from accounts.models import Membership, Organization, Role
 
 from . import timeline
-from .choices import Queue, TimelineKind
+from .bulk import update_rows
+from .choices import NotificationStatus, Queue, TimelineKind
 from .models import Notification, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -51,7 +55,7 @@ def case_url(case):
 
 
 def notify(case, kind, recipients, subject, body, *, internal=False, now=None, first=False):
-    """Send one e-mail about `case` unless the same kind went out recently.
+    """Queue one e-mail about `case` unless the same kind was queued recently.
 
     Returns True when the mail was queued. `internal` mail goes to the abuse
     team and is hidden from the lessee's timeline. `first` skips the repeat
@@ -66,27 +70,113 @@ def notify(case, kind, recipients, subject, body, *, internal=False, now=None, f
         )
         return False
     window = timedelta(minutes=settings.ABUSE_NOTIFY_REPEAT_MINUTES)
-    if not first and Notification.objects.filter(case=case, kind=kind, sent_at__gt=now - window).exists():
-        logger.info("Case %s: %s notification already sent within %s", case.pk, kind, window)
+    if not first and Notification.objects.filter(case=case, kind=kind, queued_at__gt=now - window).exists():
+        logger.info("Case %s: %s notification already queued within %s", case.pk, kind, window)
         return False
-    Notification.objects.create(case=case, kind=kind, recipients=recipients, subject=subject, sent_at=now)
-    timeline.record(
-        case, TimelineKind.NOTIFICATION, f"E-mail sent to {', '.join(recipients)}: {subject}",
-        internal=internal, now=now,
-    )
-    transaction.on_commit(lambda: _send(case.pk, kind, subject, body, recipients))
+    queue(Notification(case=case, kind=kind, recipients=recipients, subject=subject, body=body,
+                       internal=internal, queued_at=now, next_attempt_at=now))
     return True
 
 
-def _send(case_id, kind, subject, body, recipients):
+def queue(*rows):
+    """Insert Notification rows and have a worker deliver them once the transaction commits."""
+    Notification.objects.bulk_create(rows, batch_size=1000)
+    request_delivery()
+
+
+def request_delivery():
+    """Ask a worker to deliver queued mail after the current transaction commits.
+
+    When the broker cannot take the task, the mail stays queued and the
+    once-a-minute run of the task sends it.
+    """
+    transaction.on_commit(_start_delivery, robust=True)
+
+
+def _start_delivery():
+    from .tasks import deliver_notifications_task
+
+    deliver_notifications_task.delay()
+
+
+def deliver_queued(*, now=None, limit=None):
+    """Send queued notifications that are due, over one mail connection. Returns how many went out.
+
+    Rows are claimed with SKIP LOCKED, so several workers deliver side by
+    side without sending a mail twice. A sent mail adds a timeline entry; a
+    failed one waits ABUSE_NOTIFY_RETRY_MINUTES, doubled at each attempt,
+    and after ABUSE_NOTIFY_MAX_ATTEMPTS is marked failed on the timeline for
+    the abuse team.
+    """
+    now = now or timezone.now()
+    limit = limit or settings.ABUSE_NOTIFY_BATCH
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("case")
+            .filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "pk")[:limit]
+        )
+        if not rows:
+            return 0
+        entries = []
+        sent = 0
+        mail = get_connection(fail_silently=False)
+        try:
+            mail.open()
+        except OSError as exc:
+            for row in rows:
+                entries.extend(_failed(row, exc, now))
+        else:
+            try:
+                for row in rows:
+                    entries.extend(_send(mail, row, now))
+                    sent += row.status == NotificationStatus.SENT
+            finally:
+                try:
+                    mail.close()
+                except OSError:
+                    logger.warning("Closing the mail connection failed", exc_info=True)
+        update_rows(Notification, rows, ["status", "attempts", "next_attempt_at", "last_error", "sent_at"])
+        TimelineEntry.objects.bulk_create(entries, batch_size=1000)
+    return sent
+
+
+def _send(mail, row, now):
+    message = EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients, connection=mail)
     try:
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    except OSError:
-        # The Notification row stays, so the repeat limit holds; the log
-        # carries the failure for the abuse team to resend by hand.
-        logger.exception("Case %s: sending the %s e-mail to %s failed", case_id, kind, recipients)
-        return
-    logger.info("Case %s: sent %s e-mail to %s", case_id, kind, recipients)
+        message.send()
+    except OSError as exc:
+        return _failed(row, exc, now)
+    row.attempts += 1
+    row.status = NotificationStatus.SENT
+    row.sent_at = now
+    row.last_error = ""
+    logger.info("Case %s: sent %s e-mail to %s", row.case_id, row.kind, row.recipients)
+    return [timeline.entry(
+        row.case, TimelineKind.NOTIFICATION, f"E-mail sent to {', '.join(row.recipients)}: {row.subject}",
+        internal=row.internal, now=now, data={"notification": row.pk},
+    )]
+
+
+def _failed(row, exc, now):
+    row.attempts += 1
+    row.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if row.attempts < settings.ABUSE_NOTIFY_MAX_ATTEMPTS:
+        delay = timedelta(minutes=settings.ABUSE_NOTIFY_RETRY_MINUTES * 2 ** (row.attempts - 1))
+        row.next_attempt_at = now + delay
+        logger.warning("Case %s: sending the %s e-mail failed (attempt %s), retrying at %s: %s",
+                       row.case_id, row.kind, row.attempts, row.next_attempt_at, row.last_error)
+        return []
+    row.status = NotificationStatus.FAILED
+    logger.error("Case %s: sending the %s e-mail to %s failed %s times, giving up: %s",
+                 row.case_id, row.kind, row.recipients, row.attempts, row.last_error)
+    return [timeline.entry(
+        row.case, TimelineKind.NOTIFICATION,
+        f"The {row.kind} e-mail to {', '.join(row.recipients)} could not be sent after {row.attempts} "
+        f"attempts ({row.last_error}); send it by hand.",
+        internal=True, now=now, data={"notification": row.pk},
+    )]
 
 
 def warn_lessee(case, now=None):
@@ -120,38 +210,49 @@ def _holder_notice(case):
     return subject, body
 
 
-def opening_notices(cases, contacts, now):
-    """Warn the lessee or inform the holder of each newly opened case, in bulk.
+def opening_recipients(case, contacts):
+    """Return (kind, addresses) of the first notice of a new case, or None when it sends none.
 
-    Writes the same mail, Notification rows and timeline entries as
-    `warn_lessee` and `inform_holder` would case by case, in two inserts for
-    all cases. The mail goes out after the transaction commits. `contacts(organization)` returns
-    the addresses, so the caller can cache them across cases.
+    The lessee's abuse contact is warned; for space no lease covered, the
+    holder is informed; platform queue cases send nothing.
+    `contacts` maps an organisation id to its abuse addresses.
     """
-    rows, entries, mails = [], [], []
-    for case in cases:
-        if case.queue == Queue.LESSEE:
-            kind, recipients, (subject, body) = "warning", contacts(case.lessee), _warning(case)
-        elif case.queue == Queue.HOLDER:
-            kind, recipients, (subject, body) = "holder", contacts(case.holder), _holder_notice(case)
-        else:
-            continue
-        if not recipients:
-            logger.warning("Case %s: no recipient for %s notification", case.pk, kind)
-            entries.append(timeline.entry(
-                case, TimelineKind.NOTIFICATION, f"No address to send the {kind} notification to.",
-                internal=True, now=now,
-            ))
-            continue
-        rows.append(Notification(case=case, kind=kind, recipients=recipients, subject=subject, sent_at=now))
-        entries.append(timeline.entry(
-            case, TimelineKind.NOTIFICATION, f"E-mail sent to {', '.join(recipients)}: {subject}", now=now,
-        ))
-        mails.append((case.pk, kind, subject, body, recipients))
-    Notification.objects.bulk_create(rows, batch_size=1000)
-    TimelineEntry.objects.bulk_create(entries, batch_size=1000)
-    if mails:
-        transaction.on_commit(lambda: [_send(*mail) for mail in mails])
+    if case.queue == Queue.LESSEE:
+        return "warning", contacts.get(case.lessee_id, [])
+    if case.queue == Queue.HOLDER:
+        return "holder", contacts.get(case.holder_id, [])
+    return None
+
+
+def opening_notice(case, contacts):
+    """Return (kind, addresses, subject, body) of the first notice of a new case, or None."""
+    recipients = opening_recipients(case, contacts)
+    if recipients is None:
+        return None
+    kind, addresses = recipients
+    subject, body = _warning(case) if kind == "warning" else _holder_notice(case)
+    return kind, addresses, subject, body
+
+
+def abuse_contacts_of(organization_ids):
+    """Return {organisation id: addresses} as `abuse_contacts` gives them, in two queries."""
+    organization_ids = {pk for pk in organization_ids if pk is not None}
+    contacts = dict(
+        Organization.objects.filter(pk__in=organization_ids).exclude(abuse_email="").values_list("pk", "abuse_email")
+    )
+    contacts = {pk: [address] for pk, address in contacts.items()}
+    members = {}
+    for organization_id, role, address in (
+        Membership.objects.filter(organization__in=organization_ids - contacts.keys(), role__in=[Role.ABUSE, Role.OWNER])
+        .exclude(user__email="").values_list("organization", "role", "user__email")
+    ):
+        members.setdefault(organization_id, {}).setdefault(role, set()).add(address)
+    for organization_id, by_role in members.items():
+        for role in (Role.ABUSE, Role.OWNER):
+            if by_role.get(role):
+                contacts[organization_id] = sorted(by_role[role])
+                break
+    return contacts
 
 
 def alert_abuse_team(case, kind, reason, now=None):

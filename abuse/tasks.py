@@ -1,8 +1,10 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from .escalation import escalate_breaches
+from .notifications import deliver_queued
 
 logger = logging.getLogger(__name__)
 
@@ -14,3 +16,17 @@ def escalate_breached_cases_task():
     if handled:
         logger.info("Escalated %s breached deadlines", handled)
     return handled
+
+
+@shared_task
+def deliver_notifications_task():
+    """Send the queued case notifications that are due, batch by batch, until none is left."""
+    sent = 0
+    while True:
+        delivered = deliver_queued()
+        sent += delivered
+        if delivered < settings.ABUSE_NOTIFY_BATCH:
+            break
+    if sent:
+        logger.info("Sent %s case notifications", sent)
+    return sent

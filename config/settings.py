@@ -255,6 +255,12 @@ ABUSE_SITE_URL = env.str("ABUSE_SITE_URL", default=SITE_URL)
 # A notification of the same kind about the same case is not sent again
 # within this many minutes.
 ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360)
+# Queued notifications a worker sends per transaction over one connection;
+# a failed mail is tried again after ABUSE_NOTIFY_RETRY_MINUTES, doubled at
+# each attempt, until ABUSE_NOTIFY_MAX_ATTEMPTS.
+ABUSE_NOTIFY_BATCH = env.int("ABUSE_NOTIFY_BATCH", default=200)
+ABUSE_NOTIFY_RETRY_MINUTES = env.int("ABUSE_NOTIFY_RETRY_MINUTES", default=5)
+ABUSE_NOTIFY_MAX_ATTEMPTS = env.int("ABUSE_NOTIFY_MAX_ATTEMPTS", default=5)
 # Cases the escalation task locks and handles per transaction.
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)
 # The admin queue marks a deadline as due this many hours before it passes.

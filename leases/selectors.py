@@ -1,10 +1,13 @@
 """Read-only queries about leases."""
 
 import ipaddress
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Func, IntegerField
 from django.utils import timezone
+
+from marketplace.models import IPBlock
 
 from .choices import LIVE_STATES, OCCUPYING_STATES
 from .models import Lease
@@ -15,15 +18,26 @@ class MaskLength(Func):
     output_field = IntegerField()
 
 
-# One row per (address, time) pair, in the order given: the id of the most
-# specific lease that held the address then, or NULL. The state list matches
-# the WHERE clause of the lease_no_overlap GiST index, so each pair is one
-# index probe on (prefix, period).
-_LEASES_AT_SQL = f"""
-    SELECT held.id
+class Holding(NamedTuple):
+    """Who held an address at a time: the lease with its lessee and prefix, and the block's holder."""
+
+    lease_id: int | None
+    lessee_id: int | None
+    prefix: object
+    holder_id: int | None
+
+
+# One row per (address, time) pair, in the order given: the most specific
+# lease that held the address then, and the holder of its block, or for an
+# address no lease held, of the most specific block around it. The state
+# list matches the WHERE clause of the lease_no_overlap GiST index, so each
+# pair is one index probe on (prefix, period); the block lookup runs only
+# for addresses no lease held.
+_HOLDINGS_AT_SQL = f"""
+    SELECT held.id, held.lessee_id, held.prefix, coalesce(lease_block.holder_id, around.holder_id)
     FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
     LEFT JOIN LATERAL (
-        SELECT lease.id
+        SELECT lease.id, lease.lessee_id, lease.prefix, lease.block_id
         FROM {Lease._meta.db_table} AS lease
         WHERE lease.prefix >>= pair.address
           AND lease.period @> pair.at
@@ -31,14 +45,23 @@ _LEASES_AT_SQL = f"""
         ORDER BY masklen(lease.prefix) DESC, lease.id
         LIMIT 1
     ) AS held ON true
+    LEFT JOIN {IPBlock._meta.db_table} AS lease_block ON lease_block.id = held.block_id
+    LEFT JOIN LATERAL (
+        SELECT block.holder_id
+        FROM {IPBlock._meta.db_table} AS block
+        WHERE held.id IS NULL AND block.prefix >>= pair.address
+        ORDER BY masklen(block.prefix) DESC
+        LIMIT 1
+    ) AS around ON true
     ORDER BY pair.position
 """
 
 
-def lease_ids_at(pairs):
-    """Return, for each (address, time) pair, the id of the lease that held it, or None.
+def holdings_at(pairs):
+    """Return a Holding for each (address, time) pair, in order, in one query of plain ids.
 
-    One query for all pairs, with the results in the order of `pairs`.
+    For callers that attribute many addresses and need no model objects.
+    `holder_id` is None for space outside every registered block.
     """
     pairs = list(pairs)
     if not pairs:
@@ -46,8 +69,8 @@ def lease_ids_at(pairs):
     addresses = [str(ipaddress.IPv4Address(str(address))) for address, _ in pairs]
     moments = [when for _, when in pairs]
     with connection.cursor() as cursor:
-        cursor.execute(_LEASES_AT_SQL, [addresses, moments, *OCCUPYING_STATES])
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(_HOLDINGS_AT_SQL, [addresses, moments, *OCCUPYING_STATES])
+        return [Holding(*row) for row in cursor.fetchall()]
 
 
 def leases_at(pairs):
@@ -57,7 +80,7 @@ def leases_at(pairs):
     many pairs there are. Each lease comes with its lessee, block, holder and
     listing loaded, and pairs that share a lease share the object.
     """
-    ids = lease_ids_at(pairs)
+    ids = [holding.lease_id for holding in holdings_at(pairs)]
     found = {pk for pk in ids if pk is not None}
     leases = (
         Lease.objects.select_related("lessee", "block__holder", "listing").in_bulk(found) if found else {}

@@ -2,7 +2,7 @@
 
 import logging
 
-from abuse.intake import record_monitor_event
+from abuse.intake import record_monitor_event, record_monitor_events
 
 logger = logging.getLogger(__name__)
 
@@ -19,3 +19,14 @@ def raise_case(*, source, category, ip, occurred_at, description, evidence=None)
         source=source, category=category, ip=str(ip), occurred_at=occurred_at,
         description=description, evidence=evidence,
     )
+
+
+def raise_cases(signals):
+    """Record many monitoring events with the abuse desk in one batch; returns the stored reports.
+
+    Each signal is a dict of the keyword arguments of `raise_case`.
+    """
+    if not signals:
+        return []
+    logger.info("Raising %s %s cases", len(signals), signals[0]["category"])
+    return record_monitor_events(signals)

@@ -161,6 +161,7 @@ def apply_verdicts(ranges, zones_by_name, verdicts, resolver, now):
                 if verdict[0] == "listed" and key not in current]
     reasons = fetch_reasons(new_keys, resolver)
     listed = delisted = 0
+    new_listings = []
     with transaction.atomic():
         for key, verdict in verdicts.items():
             listing = current.get(key)
@@ -185,7 +186,10 @@ def apply_verdicts(ranges, zones_by_name, verdicts, resolver, now):
             )
             listed += 1
             if kind == BlocklistListing.Kind.LISTING:
-                transaction.on_commit(lambda listing=listing: raise_listing_case(listing))
+                new_listings.append(listing)
+        if new_listings:
+            # One intake batch for the whole chunk once the listings commit.
+            transaction.on_commit(lambda: raise_listing_cases(new_listings))
     return listed, delisted
 
 
@@ -203,17 +207,21 @@ def fetch_reasons(keys, resolver):
     return reasons
 
 
-def raise_listing_case(listing):
-    codes = ", ".join(f"{c['code']} ({c['meaning']})" for c in listing.codes)
-    description = f"{listing.address} is listed on {listing.zone.name}: {codes}."
-    if listing.reason:
-        description += f" Reason given: {listing.reason}"
-    cases.raise_case(
-        source="dnsbl", category="blocklist", ip=listing.address, occurred_at=listing.listed_at,
-        description=description,
-        evidence={"listing": listing.pk, "zone": listing.zone.name, "codes": listing.codes,
-                  "reason": listing.reason},
-    )
+def raise_listing_cases(listings):
+    """Raise a blocklist case signal for each new listing, in one intake batch."""
+    signals = []
+    for listing in listings:
+        codes = ", ".join(f"{c['code']} ({c['meaning']})" for c in listing.codes)
+        description = f"{listing.address} is listed on {listing.zone.name}: {codes}."
+        if listing.reason:
+            description += f" Reason given: {listing.reason}"
+        signals.append(dict(
+            source="dnsbl", category="blocklist", ip=listing.address, occurred_at=listing.listed_at,
+            description=description,
+            evidence={"listing": listing.pk, "zone": listing.zone.name, "codes": listing.codes,
+                      "reason": listing.reason},
+        ))
+    cases.raise_cases(signals)
 
 
 def back_off(zone, now, message):

@@ -11,6 +11,7 @@ from abuse.choices import CaseState, Category, Escalation, Severity, TimelineKin
 from abuse.escalation import escalate_breaches
 from abuse.intake import record_monitor_event
 from abuse.models import Case, Notification, SlaPolicy
+from abuse.notifications import deliver_queued
 from abuse.tasks import escalate_breached_cases_task
 from leases.choices import LeaseState
 from leases.models import Lease
@@ -26,11 +27,13 @@ def listing(holder, make_listing):
 
 @pytest.fixture
 def escalate(django_capture_on_commit_callbacks):
-    """Run escalate_breaches at `now` and send the mail it queues after commit."""
+    """Run escalate_breaches at `now`, then send the mail it queued as the delivery task would."""
 
     def run(now):
         with django_capture_on_commit_callbacks(execute=True):
-            return escalate_breaches(now=now)
+            handled = escalate_breaches(now=now)
+        deliver_queued()
+        return handled
 
     return run
 
@@ -49,6 +52,7 @@ def open_case(listing, lessee, django_capture_on_commit_callbacks):
                 source="dnsbl", category=category, ip=ip, occurred_at=OPENED - timedelta(hours=1),
                 description="",
             )
+        deliver_queued()
         return Case.objects.get(category=category)
 
     return make
@@ -229,6 +233,7 @@ def test_holder_queue_breach_mails_only_abuse_team(holder, make_listing, escalat
     with time_machine.travel(OPENED, tick=False), django_capture_on_commit_callbacks(execute=True):
         record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.250",
                              occurred_at=OPENED, description="")
+    deliver_queued()
     mail.outbox.clear()
     escalate(OPENED + timedelta(hours=24))
     assert [message.to for message in mail.outbox] == [["abuse-team@localhost"]]

@@ -3,7 +3,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 
-from ..choices import OPEN_STATES, CaseState, Category, Escalation, Queue, Severity, TimelineKind
+from ..choices import (
+    OPEN_STATES, CaseState, Category, Escalation, NotificationStatus, Queue, Severity, TimelineKind,
+)
 
 
 class Case(models.Model):
@@ -149,17 +151,38 @@ class TimelineEntry(models.Model):
 
 
 class Notification(models.Model):
-    """An e-mail sent about a case, kept to limit repeats of the same kind."""
+    """An e-mail about a case: queued in the transaction that decided it, sent by a worker.
+
+    The row is the outbox. Intake and escalation queue it; the
+    deliver_notifications task sends queued rows after the transaction
+    commits, retries failures with a growing delay and gives up after
+    ABUSE_NOTIFY_MAX_ATTEMPTS. Rows also limit repeats of the same kind.
+    """
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=32)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200)
-    sent_at = models.DateTimeField()
+    body = models.TextField(blank=True)
+    internal = models.BooleanField(
+        default=False, help_text="Mail to the abuse team, kept off the lessee's timeline."
+    )
+    status = models.CharField(max_length=8, choices=NotificationStatus.choices, default=NotificationStatus.QUEUED)
+    queued_at = models.DateTimeField()
+    next_attempt_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-sent_at"]
-        indexes = [models.Index(fields=["case", "kind", "sent_at"], name="notification_case_kind_idx")]
+        ordering = ["-queued_at", "-pk"]
+        indexes = [
+            models.Index(fields=["case", "kind", "queued_at"], name="notification_case_kind_idx"),
+            models.Index(
+                fields=["next_attempt_at"], name="notification_queued_idx",
+                condition=models.Q(status="queued"),
+            ),
+        ]
 
     def __str__(self):
-        return f"{self.kind} for case {self.case_id} at {self.sent_at:%Y-%m-%d %H:%M}"
+        return f"{self.kind} for case {self.case_id} queued at {self.queued_at:%Y-%m-%d %H:%M}"

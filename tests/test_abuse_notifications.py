@@ -1,0 +1,157 @@
+"""The notification outbox: intake queues mail, workers send it, failures wait and retry."""
+
+import socket
+import time
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+
+from abuse.choices import Category, NotificationStatus, TimelineKind
+from abuse.intake import record_monitor_event
+from abuse.models import Notification
+from abuse.notifications import deliver_queued
+from tests.abuse_helpers import place_lease, utc
+
+QUEUED_AT = utc(2026, 3, 10, 8)
+SENT_AT = utc(2026, 3, 10, 9)
+
+
+def report_spam(category=Category.SPAM, ip="198.51.100.7"):
+    with time_machine.travel(QUEUED_AT, tick=False):
+        record_monitor_event(source="dnsbl", category=category, ip=ip, occurred_at=utc(2026, 3, 1), description="")
+
+
+@pytest.fixture
+def queued(holder, lessee, make_listing):
+    """Open a spam case on a lease whose lessee has an abuse address; its warning is queued."""
+    lessee.abuse_email = "abuse@lessee.example"
+    lessee.save()
+    place_lease(make_listing(holder, "198.51.100.0/24"), lessee, "198.51.100.0/24", utc(2026, 1, 1))
+    report_spam()
+    return Notification.objects.get()
+
+
+@pytest.fixture
+def refused_smtp(settings):
+    """Point the SMTP backend at a loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_TIMEOUT = 5
+    return port
+
+
+def sent_entries(case):
+    return list(case.timeline.filter(kind=TimelineKind.NOTIFICATION).values_list("text", "internal"))
+
+
+def test_intake_queues_warning_without_sending(queued):
+    assert (queued.kind, queued.status, queued.attempts, queued.recipients) == (
+        "warning", NotificationStatus.QUEUED, 0, ["abuse@lessee.example"])
+    assert mail.outbox == []
+    assert sent_entries(queued.case) == []
+
+
+def test_delivery_sends_queued_mail_and_records_it(queued):
+    assert deliver_queued(now=SENT_AT) == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.sent_at) == (NotificationStatus.SENT, 1, SENT_AT)
+    assert [message.to for message in mail.outbox] == [["abuse@lessee.example"]]
+    assert mail.outbox[0].subject == queued.subject
+    assert sent_entries(queued.case) == [(f"E-mail sent to abuse@lessee.example: {queued.subject}", False)]
+
+
+def test_delivery_sends_each_mail_once(queued):
+    deliver_queued(now=SENT_AT)
+    assert deliver_queued(now=SENT_AT + timedelta(hours=1)) == 0
+    assert len(mail.outbox) == 1
+
+
+def test_refused_connection_keeps_mail_queued_with_delay(queued, refused_smtp):
+    assert deliver_queued(now=SENT_AT) == 0
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.next_attempt_at) == (
+        NotificationStatus.QUEUED, 1, SENT_AT + timedelta(minutes=5))
+    assert queued.last_error.startswith("ConnectionRefusedError: ")
+    assert sent_entries(queued.case) == []
+
+
+def test_mail_not_retried_before_its_delay(queued, refused_smtp):
+    deliver_queued(now=SENT_AT)
+    deliver_queued(now=SENT_AT + timedelta(minutes=4))
+    queued.refresh_from_db()
+    assert queued.attempts == 1
+
+
+def test_retry_delay_doubles(queued, refused_smtp):
+    deliver_queued(now=SENT_AT)
+    deliver_queued(now=SENT_AT + timedelta(minutes=5))
+    queued.refresh_from_db()
+    assert (queued.attempts, queued.next_attempt_at) == (2, SENT_AT + timedelta(minutes=15))
+
+
+def test_retry_sends_once_server_is_back(queued, refused_smtp, settings):
+    deliver_queued(now=SENT_AT)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver_queued(now=SENT_AT + timedelta(minutes=5)) == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts, queued.last_error) == (NotificationStatus.SENT, 2, "")
+    assert len(mail.outbox) == 1
+
+
+def test_delivery_gives_up_after_max_attempts(queued, refused_smtp, settings):
+    settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 2
+    deliver_queued(now=SENT_AT)
+    deliver_queued(now=SENT_AT + timedelta(minutes=5))
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (NotificationStatus.FAILED, 2)
+    [(text, internal)] = sent_entries(queued.case)
+    assert internal is True
+    assert text.startswith("The warning e-mail to abuse@lessee.example could not be sent after 2 attempts "
+                           "(ConnectionRefusedError: ")
+    assert text.endswith("; send it by hand.")
+
+
+def test_failed_mail_not_retried(queued, refused_smtp, settings):
+    settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
+    deliver_queued(now=SENT_AT)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert deliver_queued(now=SENT_AT + timedelta(days=1)) == 0
+    assert mail.outbox == []
+
+
+def test_delivery_batch_limit(queued, lessee, settings):
+    for category in (Category.SCANNING, Category.MALWARE):
+        report_spam(category, "198.51.100.8")
+    settings.ABUSE_NOTIFY_BATCH = 2
+    assert deliver_queued(now=SENT_AT) == 2
+    assert Notification.objects.filter(status=NotificationStatus.QUEUED).count() == 1
+
+
+@pytest.fixture
+def mail_dir(tmp_path, monkeypatch):
+    """Have the Celery worker write its mail as files; request it before celery_worker."""
+    folder = tmp_path / "mail"
+    monkeypatch.setenv("EMAIL_URL", f"filemail:///{folder}")
+    return folder
+
+
+@pytest.mark.worker
+def test_worker_delivers_after_intake_commits(mail_dir, celery_worker, holder, lessee, make_listing):
+    lessee.abuse_email = "abuse@lessee.example"
+    lessee.save()
+    place_lease(make_listing(holder, "198.51.100.0/24"), lessee, "198.51.100.0/24", utc(2026, 1, 1))
+    for category in (Category.SPAM, Category.SCANNING, Category.MALWARE):
+        record_monitor_event(source="dnsbl", category=category, ip="198.51.100.9",
+                             occurred_at=utc(2026, 3, 1), description="")
+    deadline = time.monotonic() + 60
+    while Notification.objects.filter(status=NotificationStatus.QUEUED).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(Notification.objects.values_list("status", flat=True)) == [NotificationStatus.SENT] * 3
+    written = "".join(path.read_text() for path in mail_dir.iterdir())
+    assert written.count("To: abuse@lessee.example") == 3
