@@ -9,6 +9,8 @@ inserts go through COPY.
 
 from django.db import connection
 
+from core.sql import array_literal
+
 
 def update_rows(model, objects, fields):
     """Write `fields` of each object in `objects` (all of `model`) in one UPDATE."""
@@ -43,7 +45,7 @@ def update_values(model, fields, rows):
         f"WHERE target.{quote(meta.pk.column)} = new.{quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(column) for column in zip(*rows)])
+        cursor.execute(sql, [array_literal(column) for column in zip(*rows)])
 
 
 def copy_rows(model, columns, rows):

@@ -16,6 +16,7 @@ from collections import Counter
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.sql import array_literal
 from leases.selectors import holdings_at
 
 from . import notifications, sla
@@ -85,14 +86,26 @@ def file_batch(batch):
     it brought the case to. Returns (new events, duplicates) for each
     report, in order.
     """
-    pairs = list(dict.fromkeys(
-        (parsed.ip, parsed.occurred_at) for _, parsed_events in batch for parsed in parsed_events
-    ))
-    holdings = dict(zip(pairs, holdings_at(pairs)))
-    grouping_keys = sorted({
-        _grouping_key(holdings[(parsed.ip, parsed.occurred_at)], parsed.category)
+    # Each event's holding and group, keyed by the event object's id: the
+    # events are hashed once here instead of at every later lookup.
+    positions = {}
+    pairs = []
+    pair_of_event = {}
+    for _, parsed_events in batch:
+        for parsed in parsed_events:
+            pair = (int(parsed.ip), parsed.occurred_at)
+            position = positions.get(pair)
+            if position is None:
+                position = positions[pair] = len(pairs)
+                pairs.append((parsed.ip, parsed.occurred_at))
+            pair_of_event[id(parsed)] = position
+    found = holdings_at(pairs)
+    holdings = {event: found[position] for event, position in pair_of_event.items()}
+    groups = {
+        id(parsed): _grouping_key(holdings[id(parsed)], parsed.category)
         for _, parsed_events in batch for parsed in parsed_events
-    })
+    }
+    grouping_keys = sorted(set(groups.values()))
     # Locks first, then the reads: an intake that waited here sees the
     # events and cases of the one it waited for.
     _lock_groups(grouping_keys)
@@ -104,8 +117,7 @@ def file_batch(batch):
     for (report, _), report_fresh in zip(batch, fresh):
         planned = {}
         for key, parsed in report_fresh:
-            grouping = _grouping_key(holdings[(parsed.ip, parsed.occurred_at)], parsed.category)
-            planned.setdefault(grouping, []).append((key, parsed))
+            planned.setdefault(groups[id(parsed)], []).append((key, parsed))
         plans.append((report, planned))
 
     filing = _Filing(plans, holdings, cases, policies)
@@ -121,7 +133,10 @@ def file_batch(batch):
 
 
 class _Filing:
-    """The rows one batch writes, gathered in arrival order and written in bulk."""
+    """The rows one batch writes, gathered in arrival order and written in bulk.
+
+    `holdings` maps the id() of each parsed event to its Holding.
+    """
 
     def __init__(self, plans, holdings, cases, policies):
         self.holdings = holdings
@@ -132,7 +147,7 @@ class _Filing:
         self.events = []
         self.entries = []
         first_holdings = [
-            holdings[(group[0][1].ip, group[0][1].occurred_at)]
+            holdings[id(group[0][1])]
             for _, planned in plans for grouping, group in planned.items() if grouping not in cases
         ]
         self.controlled = _leases_under_rpki_control(first_holdings)
@@ -143,7 +158,7 @@ class _Filing:
 
     def add(self, report, grouping, group, repeats):
         parsed_events = [parsed for _, parsed in group]
-        holding = self.holdings[(parsed_events[0].ip, parsed_events[0].occurred_at)]
+        holding = self.holdings[id(parsed_events[0])]
         case = self.cases.get(grouping)
         if case is None:
             case = self.cases[grouping] = self._open(grouping, holding, report, parsed_events)
@@ -257,7 +272,7 @@ class _Filing:
     def _recount(self, case_ids):
         """Set the counts of cases from their stored events, after a concurrent intake stored some first."""
         with connection.cursor() as cursor:
-            cursor.execute(_RECOUNT_SQL, [sorted(case_ids)])
+            cursor.execute(_RECOUNT_SQL, [array_literal(sorted(case_ids))])
         by_pk = {case.pk: case for case in self.cases.values()}
         for pk, count, first, last in cursor.fetchall():
             case = by_pk[pk]
@@ -308,7 +323,9 @@ def _case_values(case, now):
 
 
 def _grouping_key(holding, category):
-    return f"{grouping_prefix_of(holding)}:{category}"
+    # Concatenation, not an f-string: formatting a Category member goes
+    # through Enum.__format__, which cost more than the rest of this call.
+    return grouping_prefix_of(holding) + ":" + category
 
 
 def _lock_groups(grouping_keys):
@@ -323,7 +340,7 @@ def _lock_groups(grouping_keys):
     ids = sorted({int.from_bytes(hashlib.sha256(f"abuse-case:{key}".encode()).digest()[:8], "big", signed=True)
                   for key in grouping_keys})
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [ids])
+        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [array_literal(ids)])
 
 
 _OPEN_CASES_SQL = f"""
@@ -331,7 +348,7 @@ _OPEN_CASES_SQL = f"""
            event_count, first_event_at, last_event_at, policy_id, opened_at, paused_total, response_due_at,
            resolution_due_at, mitigated_at
     FROM {Case._meta.db_table}
-    WHERE grouping_key = ANY(%s) AND state = ANY(%s)
+    WHERE grouping_key = ANY(%s::varchar[]) AND state = ANY(%s::varchar[])
     ORDER BY id
     FOR UPDATE
 """
@@ -342,7 +359,7 @@ def _open_cases(grouping_keys, policies):
     if not grouping_keys:
         return {}
     with connection.cursor() as cursor:
-        cursor.execute(_OPEN_CASES_SQL, [grouping_keys, list(OPEN_STATES)])
+        cursor.execute(_OPEN_CASES_SQL, [array_literal(grouping_keys), array_literal(OPEN_STATES)])
         columns = [column.name for column in cursor.description]
         rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
     policies = {policy.pk: policy for policy in policies}
@@ -419,7 +436,7 @@ _RECOUNT_SQL = f"""
     SET event_count = total.count, first_event_at = total.first, last_event_at = total.last
     FROM (
         SELECT case_id, count(*) AS count, min(occurred_at) AS first, max(occurred_at) AS last
-        FROM {Event._meta.db_table} WHERE case_id = ANY(%s) GROUP BY case_id
+        FROM {Event._meta.db_table} WHERE case_id = ANY(%s::bigint[]) GROUP BY case_id
     ) AS total
     WHERE target.id = total.case_id
     RETURNING target.id, target.event_count, target.first_event_at, target.last_event_at
@@ -428,7 +445,7 @@ _RECOUNT_SQL = f"""
 
 def _columns(keys):
     keys = list(keys)
-    return [[key[index] for key in keys] for index in range(4)]
+    return [array_literal(key[index] for key in keys) for index in range(4)]
 
 
 def _stored_observations(keys):
@@ -447,7 +464,7 @@ def _add_repeats(repeats):
         return
     keys = list(repeats)
     with connection.cursor() as cursor:
-        cursor.execute(_REPEAT_SQL, [*_columns(keys), [repeats[key] for key in keys]])
+        cursor.execute(_REPEAT_SQL, [*_columns(keys), array_literal(repeats[key] for key in keys)])
 
 
 def _insert_skipping_stored(rows):

@@ -10,12 +10,15 @@ import hashlib
 import ipaddress
 import json
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from .bulk import copy_rows, reserve_ids, update_rows
+from core.sql import array_literal
+
+from .bulk import copy_rows, reserve_ids, update_values
 from .choices import Category, Channel, ReportStatus
 from .grouping import file_batch
 from .models import Report
@@ -76,6 +79,12 @@ def process_reports(reports):
     another, in a fixed number of statements for the whole list. Returns
     the reports, updated.
     """
+    _file_parsed(*_parse_reports(reports))
+    return reports
+
+
+def _parse_reports(reports):
+    """Parse each report; return ([(report, result)], [failed report]). Touches no database."""
     parsed = []
     failed = []
     now = timezone.now()
@@ -91,11 +100,26 @@ def process_reports(reports):
             logger.warning("Report %s from %s failed to parse: %s", report.pk, report.source, exc)
             continue
         parsed.append((report, result))
-    if failed:
-        update_rows(Report, failed, ["status", "parse_error", "parse_attempts", "parsed_at"])
-    if not parsed:
-        return reports
+    return parsed, failed
+
+
+def _file_parsed(parsed, failed):
+    """Record parse failures and file the parsed reports' events, in one transaction."""
     with transaction.atomic():
+        # The reports were committed, and flushed to disk, when stored. What
+        # filing writes can be derived from them again, so this commit does
+        # not wait for its flush: should the database crash before it, the
+        # reports are still "received" and refile_stalled() files them.
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
+        claimed = _claim([report for report, _ in parsed] + failed)
+        parsed = [(report, result) for report, result in parsed if report.pk in claimed]
+        update_values(Report, _FAILED_FIELDS, [
+            (report.pk, report.status, report.parse_error, report.parse_attempts, report.parsed_at)
+            for report in failed if report.pk in claimed
+        ])
+        if not parsed:
+            return
         counts = file_batch([(report, result.events) for report, result in parsed])
         for (report, result), (created, duplicates) in zip(parsed, counts):
             report.status = ReportStatus.PARSED
@@ -110,12 +134,61 @@ def process_reports(reports):
                 "Report %s from %s parsed by %s: %s new events, %s duplicates",
                 report.pk, report.source, result.parser, created, duplicates,
             )
-        update_rows(
-            Report, [report for report, _ in parsed],
-            ["status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at",
-             "event_count", "duplicate_count"],
+        update_values(Report, _PARSED_FIELDS, [
+            (report.pk, report.status, report.parser, report.parse_error, report.parse_notes, report.parse_attempts,
+             report.parsed_at, report.event_count, report.duplicate_count)
+            for report, _ in parsed
+        ])
+
+
+def _claim(reports):
+    """Lock the reports' rows; return the ids of those no other intake processed meanwhile.
+
+    Each processing raises `parse_attempts`, so a row whose count already
+    reached ours was filed by another worker (the stalled report sweep, say)
+    after we read it, and is left alone.
+    """
+    if not reports:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, parse_attempts FROM {Report._meta.db_table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
+            [array_literal(report.pk for report in reports)],
         )
-    return reports
+        stored = dict(cursor.fetchall())
+    claimed = {report.pk for report in reports if stored.get(report.pk, report.parse_attempts) < report.parse_attempts}
+    if len(claimed) < len(reports):
+        logger.info("%s of %s reports were processed by another worker first", len(reports) - len(claimed),
+                    len(reports))
+    return claimed
+
+
+def refile_stalled(*, now=None, limit=None):
+    """File reports that stayed "received" for ABUSE_REFILE_AFTER_MINUTES; return how many.
+
+    A report stays "received" when the worker that stored it stopped before
+    filing it, or when the database lost an unflushed filing in a crash.
+    Rows are claimed with SKIP LOCKED, so several workers can sweep at once.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(minutes=settings.ABUSE_REFILE_AFTER_MINUTES)
+    with transaction.atomic():
+        reports = list(
+            Report.objects.select_for_update(skip_locked=True)
+            .filter(status=ReportStatus.RECEIVED, received_at__lt=cutoff)
+            .order_by("received_at", "pk")[:limit or settings.ABUSE_INTAKE_BATCH]
+        )
+        if reports:
+            logger.warning("Filing %s reports left unparsed since before %s", len(reports), cutoff)
+            process_reports(reports)
+    return len(reports)
+
+
+_FAILED_FIELDS = ["status", "parse_error", "parse_attempts", "parsed_at"]
+_PARSED_FIELDS = [
+    "status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at", "event_count",
+    "duplicate_count",
+]
 
 
 def receive(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
@@ -140,16 +213,21 @@ def receive_many(submissions):
     ReportTooLarge error of a submission over the storage limit, which was
     not stored.
     """
+    outcomes = store_many(submissions)
+    process_reports([outcome for outcome in outcomes if isinstance(outcome, Report)])
+    return outcomes
+
+
+def store_many(submissions):
+    """Commit many reports unchanged; return each Report, or the ReportTooLarge error of one not stored."""
     outcomes = []
     for submission in submissions:
         try:
             outcomes.append(_unsaved_report(**submission))
         except ReportTooLarge as exc:
             outcomes.append(exc)
-    reports = [outcome for outcome in outcomes if isinstance(outcome, Report)]
     with transaction.atomic():
-        _copy_reports(reports)
-    process_reports(reports)
+        _copy_reports([outcome for outcome in outcomes if isinstance(outcome, Report)])
     return outcomes
 
 

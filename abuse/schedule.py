@@ -11,4 +11,8 @@ BEAT_SCHEDULE = {
         "task": "abuse.tasks.deliver_notifications_task",
         "schedule": crontab(minute="*"),
     },
+    "abuse-refile-stalled-reports": {
+        "task": "abuse.tasks.refile_stalled_reports_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }

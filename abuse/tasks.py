@@ -4,6 +4,7 @@ from celery import shared_task
 from django.conf import settings
 
 from .escalation import escalate_breaches
+from .intake import refile_stalled
 from .notifications import deliver_queued
 
 logger = logging.getLogger(__name__)
@@ -30,3 +31,15 @@ def deliver_notifications_task():
     if sent:
         logger.info("Sent %s case notifications", sent)
     return sent
+
+
+@shared_task
+def refile_stalled_reports_task():
+    """File the reports a stopped worker or a database crash left unfiled, batch by batch."""
+    filed = 0
+    while True:
+        count = refile_stalled()
+        filed += count
+        if count < settings.ABUSE_INTAKE_BATCH:
+            break
+    return filed

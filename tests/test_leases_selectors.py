@@ -1,7 +1,10 @@
-import pytest
+import ipaddress
 
-from leases.choices import LeaseState
-from leases.selectors import lease_at, leases_at
+import pytest
+from django.db import connection
+
+from leases.choices import OCCUPYING_STATES, LeaseState
+from leases.selectors import _HOLDINGS_AT_SQL, holdings_at, lease_at, leases_at
 from tests.abuse_helpers import place_lease, utc
 
 
@@ -77,3 +80,33 @@ def test_leases_at_loads_lessee_and_holder(history, lessee, holder, django_asser
 def test_leases_at_empty_list_no_query(db, django_assert_num_queries):
     with django_assert_num_queries(0):
         assert leases_at([]) == []
+
+
+def test_holdings_at_edges_of_prefix_and_period(history, listing, lessee):
+    outer, inner = history
+    holder_id = listing.block.holder_id
+    pairs = [("198.51.100.0", utc(2025, 1, 1)), ("198.51.100.127", utc(2025, 5, 31, 23, 59, 59)),
+             ("198.51.100.128", utc(2025, 3, 1)), ("198.51.100.63", utc(2025, 6, 1)),
+             ("198.51.100.64", utc(2025, 6, 1)), ("203.0.113.1", utc(2025, 3, 1))]
+    assert [tuple(holding) for holding in holdings_at(pairs)] == [
+        (outer.pk, outer.lessee_id, "198.51.100.0/25", holder_id),
+        (outer.pk, outer.lessee_id, "198.51.100.0/25", holder_id),
+        (None, None, None, holder_id),
+        (inner.pk, lessee.pk, "198.51.100.0/26", holder_id),
+        (None, None, None, holder_id),
+        (None, None, None, None),
+    ]
+
+
+def test_holdings_query_matches_span_index(history):
+    # On a table this small the planner may prefer the exclusion
+    # constraint's index; without it (dropped inside the test's transaction)
+    # the span index is chosen only if the query spells its expression.
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE leases_lease DROP CONSTRAINT lease_no_overlap")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + _HOLDINGS_AT_SQL,
+                       ["{198.51.100.1}", "{2025-03-01T00:00:00+00:00}", *OCCUPYING_STATES])
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Scan using lease_held_span_idx on leases_lease" in plan

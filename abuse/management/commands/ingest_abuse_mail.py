@@ -24,7 +24,7 @@ from abuse.intake import ReportTooLarge, receive_many
 EX_TEMPFAIL = 75
 # Messages filed in one transaction: a Maildir drained by a cron job files
 # its backlog in a few statements per batch instead of per message.
-BATCH_SIZE = 200
+BATCH_SIZE = 500
 
 
 class Command(BaseCommand):

@@ -1,0 +1,26 @@
+"""Helpers for raw SQL."""
+
+from datetime import datetime
+
+
+def array_literal(values):
+    """Return the PostgreSQL text form of an array of `values`, to pass as one parameter cast to a typed array.
+
+    psycopg dumps a list element by element in Python, which cost more than
+    the query itself for the thousands of values of an intake batch; one
+    string is dumped at once. Values are strings, numbers, booleans, aware
+    datetimes or None.
+    """
+    return "{" + ",".join(_element(value) for value in values) + "}"
+
+
+def _element(value):
+    if value is None:
+        return "NULL"
+    if value is True or value is False:
+        return "t" if value else "f"
+    if isinstance(value, datetime):
+        return '"' + value.isoformat() + '"'
+    if isinstance(value, int):
+        return str(value)
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
