@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from core.fields import to_network
 
-from . import actions, intake
+from . import actions, intake, notifications
 from .choices import OPEN_STATES
 from .models import Case, Event, Notification, Report, SlaPolicy, TimelineEntry
 
@@ -289,3 +289,9 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind"]
     readonly_fields = ["case", "kind", "recipients", "subject", "body", "internal", "status", "queued_at",
                        "next_attempt_at", "attempts", "last_error", "sent_at"]
+    actions = ["send_again"]
+
+    @admin.action(description="Send the selected failed mail again")
+    def send_again(self, request, queryset):
+        count = notifications.send_again(queryset)
+        self.message_user(request, f"{count} failed mail(s) queued again; a worker sends them shortly.")

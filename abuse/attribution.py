@@ -16,14 +16,6 @@ class Attribution:
     lessee: object = None
     holder: object = None
 
-    @property
-    def grouping_prefix(self):
-        if self.lease is not None:
-            return f"lease:{self.lease.pk}"
-        if self.holder is not None:
-            return f"holder:{self.holder.pk}"
-        return "platform"
-
 
 def attribute(address, when):
     """Return the lease, lessee and holder responsible for `address` at `when`.
@@ -68,7 +60,7 @@ def queue_of(holding):
 
 
 def grouping_prefix_of(holding):
-    """Return the group a Holding's events belong to, as `Attribution.grouping_prefix` names it."""
+    """Return the first part of the grouping key of a Holding's cases: its lease, else its holder, else the platform."""
     if holding.lease_id is not None:
         return f"lease:{holding.lease_id}"
     if holding.holder_id is not None:

@@ -1,11 +1,11 @@
 """Filing parsed events: attribution, deduplication and grouping into cases.
 
 The intake files reports in batches, and a batch costs a fixed number of
-statements whatever its size: one read of the stored observations, one
-attribution query, one statement of advisory locks, one read of the open
-cases, then COPY for the new cases, events, timeline entries and queued
-notifications and one UPDATE for the cases that gained events. Decisions
-are made in Python on plain values; no model object is built per event.
+statements whatever its size. They are one attribution query, one statement
+of advisory locks, one read of the stored observations and one of the open
+cases. COPY then writes the new cases, events, timeline entries and queued
+notifications, and one UPDATE the cases that gained events. Decisions are
+made in Python on plain values, and no model object is built per event.
 """
 
 import hashlib
@@ -106,7 +106,7 @@ def file_batch(batch):
         for _, parsed_events in batch for parsed in parsed_events
     }
     grouping_keys = sorted(set(groups.values()))
-    # Locks first, then the reads: an intake that waited here sees the
+    # Locks first, then the reads, so an intake that waited here reads the
     # events and cases of the one it waited for.
     _lock_groups(grouping_keys)
     fresh, repeats = _deduplicate(batch)

@@ -105,13 +105,16 @@ def _parse_reports(reports):
 
 def _file_parsed(parsed, failed):
     """Record parse failures and file the parsed reports' events, in one transaction."""
+    outermost = not connection.in_atomic_block
     with transaction.atomic():
-        # The reports were committed, and flushed to disk, when stored. What
-        # filing writes can be derived from them again, so this commit does
-        # not wait for its flush: should the database crash before it, the
-        # reports are still "received" and refile_stalled() files them.
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit = off")
+        if outermost:
+            # The reports were committed, and flushed to disk, when stored.
+            # What filing writes can be derived from them again, so this
+            # commit does not wait for its flush. Should the database crash
+            # first, the reports are still "received" and refile_stalled()
+            # files them. A caller's transaction keeps its own setting.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         claimed = _claim([report for report, _ in parsed] + failed)
         parsed = [(report, result) for report, result in parsed if report.pk in claimed]
         update_values(Report, _FAILED_FIELDS, [

@@ -1,11 +1,11 @@
 """E-mail about cases, through an outbox that workers deliver, with repeats limited.
 
 `notify` and the intake write a queued Notification row in the caller's
-transaction; nothing goes to the mail server there, so a rolled-back change
-sends nothing and a slow or broken mail server never holds up intake or
+transaction and do not contact the mail server. So a rolled-back change
+sends nothing, and a slow or broken mail server never holds up intake or
 escalation. After the commit, `deliver_notifications_task` sends the queued
-rows over one connection, records each sent mail on the case's timeline and
-retries failures with a growing delay.
+rows over one connection. It records each sent mail on the case's timeline
+and retries failures with a growing delay.
 """
 
 import functools
@@ -104,8 +104,8 @@ def request_delivery():
 
 def _start_delivery():
     # One delivery run sends everything queued before it starts. A process
-    # that commits many times a second asks for a run now at most once per
-    # ABUSE_NOTIFY_KICK_SECONDS, and in between for one run at the end of
+    # that commits many times a second requests a run now at most once per
+    # ABUSE_NOTIFY_KICK_SECONDS. In between it requests one run at the end of
     # that interval, which covers the commits until then.
     global _last_immediate, _covered_until
     from .tasks import deliver_notifications_task
@@ -125,14 +125,26 @@ def _start_delivery():
 _last_immediate = _covered_until = float("-inf")
 
 
+def send_again(notifications):
+    """Queue failed notifications for delivery again, with a fresh count of attempts. Returns how many."""
+    now = timezone.now()
+    with transaction.atomic():
+        count = notifications.filter(status=NotificationStatus.FAILED).update(
+            status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now,
+        )
+        if count:
+            request_delivery()
+    return count
+
+
 def deliver_queued(*, now=None, limit=None):
     """Send queued notifications that are due, over one mail connection. Returns how many went out.
 
     Rows are claimed with SKIP LOCKED, so several workers deliver side by
-    side without sending a mail twice. A sent mail adds a timeline entry; a
+    side without sending a mail twice. A sent mail adds a timeline entry. A
     failed one waits ABUSE_NOTIFY_RETRY_MINUTES, doubled at each attempt,
-    and after ABUSE_NOTIFY_MAX_ATTEMPTS is marked failed on the timeline for
-    the abuse team.
+    and after ABUSE_NOTIFY_MAX_ATTEMPTS it is marked failed on the timeline
+    for the abuse team.
     """
     now = now or timezone.now()
     limit = limit or settings.ABUSE_NOTIFY_BATCH

@@ -22,12 +22,7 @@ def escalate_breached_cases_task():
 @shared_task
 def deliver_notifications_task():
     """Send the queued case notifications that are due, batch by batch, until none is left."""
-    sent = 0
-    while True:
-        delivered = deliver_queued()
-        sent += delivered
-        if delivered < settings.ABUSE_NOTIFY_BATCH:
-            break
+    sent = _until_short_batch(deliver_queued, settings.ABUSE_NOTIFY_BATCH)
     if sent:
         logger.info("Sent %s case notifications", sent)
     return sent
@@ -36,10 +31,14 @@ def deliver_notifications_task():
 @shared_task
 def refile_stalled_reports_task():
     """File the reports a stopped worker or a database crash left unfiled, batch by batch."""
-    filed = 0
+    return _until_short_batch(refile_stalled, settings.ABUSE_INTAKE_BATCH)
+
+
+def _until_short_batch(step, batch_size):
+    """Run `step` until it handles fewer than a full batch; return the total it handled."""
+    total = 0
     while True:
-        count = refile_stalled()
-        filed += count
-        if count < settings.ABUSE_INTAKE_BATCH:
-            break
-    return filed
+        handled = step()
+        total += handled
+        if handled < batch_size:
+            return total

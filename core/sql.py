@@ -7,7 +7,7 @@ def array_literal(values):
     """Return the PostgreSQL text form of an array of `values`, to pass as one parameter cast to a typed array.
 
     psycopg dumps a list element by element in Python, which cost more than
-    the query itself for the thousands of values of an intake batch; one
+    the query itself for the thousands of values of an intake batch. One
     string is dumped at once. Values are strings, numbers, booleans, aware
     datetimes or None.
     """

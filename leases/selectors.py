@@ -21,7 +21,7 @@ class MaskLength(Func):
 
 
 class Holding(NamedTuple):
-    """Who held an address at a time: the lease with its lessee and prefix (text), and the block's holder."""
+    """The holders of an address at a time: the lease with its lessee and prefix (text), and the block's holder."""
 
     lease_id: int | None
     lessee_id: int | None
@@ -33,7 +33,7 @@ class Holding(NamedTuple):
 # lease that held the address then, and the holder of its block, or for an
 # address no lease held, of the most specific block around it. The address
 # test and the state list match lease_held_span_idx, so each pair is one
-# probe of that GiST index; the block lookup runs only for addresses no
+# probe of that GiST index. The block lookup runs only for addresses no
 # lease held.
 _HOLDINGS_AT_SQL = f"""
     SELECT held.id, held.lessee_id, held.prefix, coalesce(lease_block.holder_id, around.holder_id)

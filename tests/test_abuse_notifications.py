@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.urls import reverse
 
 from abuse.choices import Category, NotificationStatus, TimelineKind
 from abuse.intake import record_monitor_event
 from abuse.models import Notification
-from abuse.notifications import deliver_queued
+from abuse.notifications import deliver_queued, send_again
 from tests.abuse_helpers import place_lease, utc
 
 QUEUED_AT = utc(2026, 3, 10, 8)
@@ -155,3 +156,22 @@ def test_worker_delivers_after_intake_commits(mail_dir, celery_worker, holder, l
     assert list(Notification.objects.values_list("status", flat=True)) == [NotificationStatus.SENT] * 3
     written = "".join(path.read_text() for path in mail_dir.iterdir())
     assert written.count("To: abuse@lessee.example") == 3
+
+
+def test_failed_mail_sent_again_from_admin(queued, refused_smtp, settings, admin_client):
+    settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
+    deliver_queued(now=SENT_AT)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    response = admin_client.post(reverse("admin:abuse_notification_changelist"),
+                                 {"action": "send_again", "_selected_action": [queued.pk]}, follow=True)
+    assert "1 failed mail(s) queued again" in response.content.decode()
+    assert deliver_queued() == 1
+    queued.refresh_from_db()
+    assert (queued.status, queued.attempts) == (NotificationStatus.SENT, 1)
+
+
+def test_send_again_leaves_queued_and_sent_mail(queued):
+    deliver_queued(now=SENT_AT)
+    assert send_again(Notification.objects.all()) == 0
+    queued.refresh_from_db()
+    assert (queued.status, queued.sent_at) == (NotificationStatus.SENT, SENT_AT)

@@ -4,14 +4,15 @@ Run from the repository root with the usual environment (DATABASE_URL names
 the server; the benchmark recreates its own database, default
 ipl_abuse_bench):
 
-    python bench/abuse/run.py [--reports 10000] [--batch-size 200] [--database ipl_abuse_bench]
+    python bench/abuse/run.py [--reports 10000] [--batch-size 500] [--database ipl_abuse_bench]
 
 It measures, in one process (one worker) and one run:
   1. parsing only, with the standard library (email, json, csv), as the peer;
   2. the abuse parsers alone (abuse.parsing.parse), without the database;
   3. the full intake in batches (abuse.intake.receive_many: store, parse,
-     attribute, deduplicate, group, timeline), as the mail command files a
-     Maildir or an mbox;
+     attribute, deduplicate, group, timeline, queued notifications), as the
+     mail command files a Maildir or an mbox, with the CPU time of this
+     process and of the database's server process beside the wall time;
   4. the intake one report at a time (abuse.intake.receive, as the API and
      the web form call it) on a smaller, separate set of reports;
   5. attribution lookups on their own, one by one (attribute) and in bulk
@@ -155,11 +156,37 @@ def timed(function, *args):
     return time.perf_counter() - start, result
 
 
+def database_cpu_seconds():
+    """CPU seconds the server process of this connection used so far (PostgreSQL on this machine only)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_timed(function, *args):
+    """Return (wall seconds, worker CPU seconds, database CPU seconds or None, result)."""
+    database_before = database_cpu_seconds()
+    cpu_before = time.process_time()
+    wall, result = timed(function, *args)
+    cpu = time.process_time() - cpu_before
+    database_after = database_cpu_seconds()
+    database = None if database_before is None or database_after is None else database_after - database_before
+    return wall, cpu, database, result
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
     parser.add_argument("--lookups", type=int, default=5_000)
-    parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--single-reports", type=int, default=1_000,
                         help="Reports filed one at a time after the batches, from a separate sample.")
     parser.add_argument("--database", default="ipl_abuse_bench")
@@ -187,7 +214,7 @@ def main():
                 for _, content_type, raw in batch[start:start + options.batch_size]
             ])
 
-    intake_seconds, _ = timed(intake)
+    intake_seconds, intake_cpu, intake_database_cpu, _ = cpu_timed(intake)
     events = Event.objects.count()
     cases = Case.objects.count()
 
@@ -225,6 +252,9 @@ def main():
         "intake_events_per_second_per_worker": round(parsed_events / intake_seconds, 1),
         "storage_attribution_dedup_seconds": round(intake_seconds - parser_seconds, 2),
         "cost_ratio_to_stdlib_parse": round((intake_seconds - parser_seconds) / stdlib_seconds, 1),
+        "intake_worker_cpu_seconds": round(intake_cpu, 2),
+        "worker_cpu_ratio_to_stdlib_parse": round((intake_cpu - parser_seconds) / stdlib_seconds, 1),
+        "intake_database_cpu_seconds": None if intake_database_cpu is None else round(intake_database_cpu, 2),
         "single_reports": len(single),
         "single_intake_seconds": round(single_seconds, 2),
         "single_intake_events_per_second_per_worker": round(single_events / single_seconds, 1),
