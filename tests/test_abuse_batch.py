@@ -9,6 +9,7 @@ from django.db import connection
 from abuse.choices import Category, Channel, ReportStatus, Severity, TimelineKind
 from abuse.intake import ReportTooLarge, process_reports, receive, receive_many, refile_stalled, reparse, store_many
 from abuse.models import Case, Event, Notification, Report, TimelineEntry
+from abuse.grouping import _insert_skipping_stored
 from abuse.parsing import MONITOR_CONTENT_TYPE
 from tests.abuse_helpers import place_lease, utc
 
@@ -224,3 +225,19 @@ def test_case_without_contact_records_missing_address(leased, lessee):
     assert list(case.timeline.filter(kind=TimelineKind.NOTIFICATION).values_list("text", "internal")) == [
         ("No address to send the warning notification to.", True)]
     assert (case.escalation, Notification.objects.count()) == (0, 0)
+
+
+def test_insert_skipping_stored_leaves_out_conflicts(leased):
+    [first] = receive_many([signal("198.51.100.1", utc(2026, 3, 1))])
+    stored = Event.objects.get()
+    [second] = store_many([signal("198.51.100.2", utc(2026, 3, 2))])
+
+    def row(ip, occurred_at):
+        # The columns of _EVENT_COLUMNS, in order.
+        return (second.pk, stored.case_id, stored.source, ip, None, occurred_at, False, stored.category, stored.type,
+                "", "high", "", "{}", None, None, None, 0, utc(2026, 3, 3))
+
+    rows = [row("198.51.100.1", utc(2026, 3, 1)), row("198.51.100.2", utc(2026, 3, 2))]
+    assert _insert_skipping_stored(rows) == [(second.pk, stored.case_id)]
+    assert sorted(Event.objects.values_list("report_id", "occurred_at")) == [
+        (first.pk, utc(2026, 3, 1)), (second.pk, utc(2026, 3, 2))]
