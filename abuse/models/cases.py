@@ -28,12 +28,14 @@ class Case(models.Model):
     lease = models.ForeignKey(
         "leases.Lease", null=True, blank=True, on_delete=models.PROTECT, related_name="abuse_cases"
     )
+    # Indexed by case_lessee_state_idx and case_holder_state_idx, which start with them.
     lessee = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="abuse_cases"
+        "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="abuse_cases",
+        db_index=False,
     )
     holder = models.ForeignKey(
         "accounts.Organization", null=True, blank=True, on_delete=models.PROTECT,
-        related_name="abuse_cases_on_space",
+        related_name="abuse_cases_on_space", db_index=False,
     )
     rpki_controlled = models.BooleanField(
         "RPKI-controlled",
@@ -128,7 +130,8 @@ class TimelineEntry(models.Model):
     shown or sent to the lessee or holder.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline")
+    # Indexed by timeline_case_time_idx, which starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     kind = models.CharField(max_length=16, choices=TimelineKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -159,7 +162,8 @@ class Notification(models.Model):
     ABUSE_NOTIFY_MAX_ATTEMPTS. Rows also limit repeats of the same kind.
     """
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications")
+    # Indexed by notification_case_kind_idx, which starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", db_index=False)
     kind = models.CharField(max_length=32)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200)
