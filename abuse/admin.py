@@ -293,5 +293,13 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed mail again")
     def send_again(self, request, queryset):
-        count = notifications.send_again(queryset)
-        self.message_user(request, f"{count} failed mail(s) queued again; a worker sends them shortly.")
+        selected = queryset.count()
+        count = notifications.send_again(queryset, user=request.user)
+        if count:
+            self.message_user(request, f"{count} failed mail(s) queued again; a worker sends them shortly.")
+        if selected > count:
+            self.message_user(
+                request,
+                f"{selected - count} selected mail(s) were not failed (queued or sent) and were left as they are.",
+                messages.WARNING,
+            )

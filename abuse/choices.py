@@ -97,7 +97,7 @@ class Escalation(models.IntegerChoices):
 class NotificationStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENT = "sent", "Sent"
-    FAILED = "failed", "Failed, not retried"
+    FAILED = "failed", "Failed"
 
 
 class TimelineKind(models.TextChoices):

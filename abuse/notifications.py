@@ -114,27 +114,43 @@ def _start_delivery():
     if now < _covered_until:
         return
     interval = settings.ABUSE_NOTIFY_KICK_SECONDS
+    # No result is kept and a refused publish is not retried: either would
+    # make the committing request wait on an unreachable Redis for seconds,
+    # and the once-a-minute run sends the mail anyway.
+    options = {"ignore_result": True, "retry": False}
     if now - _last_immediate >= interval:
         _last_immediate = now
-        deliver_notifications_task.delay()
+        deliver_notifications_task.apply_async(**options)
     else:
         _covered_until = now + interval
-        deliver_notifications_task.apply_async(countdown=interval)
+        deliver_notifications_task.apply_async(countdown=interval, **options)
 
 
 _last_immediate = _covered_until = float("-inf")
 
 
-def send_again(notifications):
-    """Queue failed notifications for delivery again, with a fresh count of attempts. Returns how many."""
+def send_again(notifications, *, user):
+    """Queue the failed ones among `notifications` for delivery again, with a fresh count of attempts.
+
+    Each gets an internal timeline entry naming `user`. Returns how many
+    were queued; queued and sent rows are left as they are.
+    """
     now = timezone.now()
     with transaction.atomic():
-        count = notifications.filter(status=NotificationStatus.FAILED).update(
-            status=NotificationStatus.QUEUED, attempts=0, next_attempt_at=now,
-        )
-        if count:
+        failed = list(notifications.filter(status=NotificationStatus.FAILED).select_related("case")
+                      .select_for_update(of=("self",)))
+        for row in failed:
+            row.status, row.attempts, row.next_attempt_at = NotificationStatus.QUEUED, 0, now
+        update_rows(Notification, failed, ["status", "attempts", "next_attempt_at"])
+        TimelineEntry.objects.bulk_create([
+            timeline.entry(row.case, TimelineKind.NOTIFICATION,
+                           f"The failed {row.kind} e-mail to {', '.join(row.recipients)} was queued again.",
+                           actor=user, internal=True, now=now, data={"notification": row.pk})
+            for row in failed
+        ])
+        if failed:
             request_delivery()
-    return count
+    return len(failed)
 
 
 def deliver_queued(*, now=None, limit=None):
@@ -212,7 +228,8 @@ def _failed(row, exc, now):
     return [timeline.entry(
         row.case, TimelineKind.NOTIFICATION,
         f"The {row.kind} e-mail to {', '.join(row.recipients)} could not be sent after {row.attempts} "
-        f"attempts ({row.last_error}); send it by hand.",
+        f"attempts ({row.last_error}). Send it again from Abuse desk > Notifications once the mail server "
+        "works, or send it by hand.",
         internal=True, now=now, data={"notification": row.pk},
     )]
 

@@ -19,7 +19,7 @@ def escalate_breached_cases_task():
     return handled
 
 
-@shared_task
+@shared_task(ignore_result=True)
 def deliver_notifications_task():
     """Send the queued case notifications that are due, batch by batch, until none is left."""
     sent = _until_short_batch(deliver_queued, settings.ABUSE_NOTIFY_BATCH)

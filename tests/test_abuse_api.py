@@ -47,6 +47,7 @@ def test_submit_simple_json(case, api_client_for, make_user):
     assert response.status_code == 201
     assert response.json()["status"] == ReportStatus.PARSED
     assert response.json()["event_count"] == 1
+    assert response.json()["cases"] == [case.pk]
     case.refresh_from_db()
     assert case.event_count == 2
 
@@ -99,8 +100,10 @@ def test_public_report_anonymous_accepted(case):
 def test_public_report_returns_receipt_only(case):
     response = post_json(APIClient(), reverse("abuse-api:public-report"),
                          {"ip": "198.51.100.9", "time": "2026-03-02T10:00:00Z", "category": "spam"})
-    assert sorted(response.json()) == ["event_count", "parse_error", "parse_notes", "received_at", "status"]
+    assert sorted(response.json()) == ["event_count", "parse_error", "parse_notes", "received_at", "reference",
+                                       "status"]
     assert response.json()["event_count"] == 1
+    assert response.json()["reference"] == Report.objects.latest("pk").pk
 
 
 def test_public_report_future_time_rejected(case):
@@ -236,3 +239,20 @@ def test_every_api_route_refuses_anonymous_except_public_report(case):
             else:
                 response = client.post(url, data="{}", content_type="application/json")
             assert response.status_code == 401, (method, url, response.status_code)
+
+
+def test_submit_without_json_content_type_parsed(case, api_client_for, make_user):
+    client = api_client_for(make_user())
+    body = '{"ip": "198.51.100.8", "time": "2026-03-02T10:00:00Z", "category": "spam"}'
+    response = client.post("/api/abuse/reports/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 201
+    assert bytes(Report.objects.latest("pk").raw) == body.encode()
+
+
+def test_submit_form_encoded_body_stored_and_explained(db, api_client_for, make_user):
+    client = api_client_for(make_user())
+    response = client.post("/api/abuse/reports/", "ip=198.51.100.8&category=spam",
+                           content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400
+    assert response.json()["parse_error"].startswith("The body is not valid JSON")
+    assert bytes(Report.objects.get().raw) == b"ip=198.51.100.8&category=spam"

@@ -1,5 +1,8 @@
 import io
 import mailbox
+import os
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from abuse.choices import Channel, ReportStatus
 from abuse.models import Event, Report
 
 SAMPLES = Path(__file__).parent / "abuse_samples"
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args, stdin=None, monkeypatch=None):
@@ -22,7 +26,7 @@ def run(*args, stdin=None, monkeypatch=None):
 
 def test_files_stored_and_parsed(db):
     out, _ = run(str(SAMPLES / "arf_with_source_ip.eml"), str(SAMPLES / "xarf02.eml"))
-    assert "2 message(s): 2 parsed, 0 failed to parse (stored), 0 rejected" in out
+    assert "2 message(s): 2 parsed, 0 failed to parse (stored), 0 stored but not yet filed, 0 not stored" in out
     assert sorted(Report.objects.values_list("parser", flat=True)) == ["arf", "x-arf"]
     assert Report.objects.filter(channel=Channel.EMAIL).count() == 2
 
@@ -138,10 +142,25 @@ def test_no_input_rejected(db):
 def test_batches_file_every_message(db):
     names = ["arf_with_source_ip.eml", "xarf02.eml", "complaint.eml"]
     out, _ = run("--batch-size", "2", *(str(SAMPLES / name) for name in names))
-    assert "3 message(s): 3 parsed, 0 failed to parse (stored), 0 rejected" in out
+    assert "3 message(s): 3 parsed, 0 failed to parse (stored), 0 stored but not yet filed, 0 not stored" in out
     assert Report.objects.filter(status=ReportStatus.PARSED).count() == 3
 
 
 def test_batch_size_zero_rejected(db):
     with pytest.raises(CommandError, match="--batch-size 0 is not a positive number"):
         run("--batch-size", "0", str(SAMPLES / "xarf02.eml"))
+
+
+def test_database_down_exits_tempfail(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    message = tmp_path / "complaint.eml"
+    message.write_bytes((SAMPLES / "complaint.eml").read_bytes())
+    env = {**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:{closed_port}/none"}
+    result = subprocess.run([sys.executable, "manage.py", "ingest_abuse_mail", str(message)], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 75
+    assert "The database failed, so 1 message(s) and any after them were not stored" in result.stderr
+    assert "1 message(s): 0 parsed, 0 failed to parse (stored), 0 stored but not yet filed, 1 not stored" in (
+        result.stdout)

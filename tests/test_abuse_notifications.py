@@ -115,7 +115,8 @@ def test_delivery_gives_up_after_max_attempts(queued, refused_smtp, settings):
     assert internal is True
     assert text.startswith("The warning e-mail to abuse@lessee.example could not be sent after 2 attempts "
                            "(ConnectionRefusedError: ")
-    assert text.endswith("; send it by hand.")
+    assert text.endswith("). Send it again from Abuse desk > Notifications once the mail server works, "
+                         "or send it by hand.")
 
 
 def test_failed_mail_not_retried(queued, refused_smtp, settings):
@@ -172,6 +173,23 @@ def test_failed_mail_sent_again_from_admin(queued, refused_smtp, settings, admin
 
 def test_send_again_leaves_queued_and_sent_mail(queued):
     deliver_queued(now=SENT_AT)
-    assert send_again(Notification.objects.all()) == 0
+    assert send_again(Notification.objects.all(), user=None) == 0
     queued.refresh_from_db()
     assert (queued.status, queued.sent_at) == (NotificationStatus.SENT, SENT_AT)
+
+
+def test_send_again_recorded_on_timeline(queued, refused_smtp, settings, admin_user):
+    settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
+    deliver_queued(now=SENT_AT)
+    send_again(Notification.objects.all(), user=admin_user)
+    entry = queued.case.timeline.latest("pk")
+    assert (entry.text, entry.internal, entry.actor) == (
+        "The failed warning e-mail to abuse@lessee.example was queued again.", True, admin_user)
+
+
+def test_admin_send_again_names_skipped_rows(queued, admin_client):
+    deliver_queued(now=SENT_AT)
+    response = admin_client.post(reverse("admin:abuse_notification_changelist"),
+                                 {"action": "send_again", "_selected_action": [queued.pk]}, follow=True)
+    assert "1 selected mail(s) were not failed (queued or sent) and were left as they are." in (
+        response.content.decode())

@@ -209,3 +209,26 @@ def test_time_notations(text, expected, assumed):
 def test_time_unreadable_names_value():
     with pytest.raises(ParseError, match="The time 'yesterday' is not in a known format"):
         parse_time("yesterday")
+
+
+JSON_BODY_ERRORS = [
+    (b"", "The body is empty; send a JSON object with ip, time and category"),
+    (b"  \n", "The body is empty; send a JSON object with ip, time and category"),
+    (b"[]", "The list is empty; send at least one object with ip, time and category."),
+    (b'"hello"', "A report must be a JSON object with ip, time and category."),
+    (b'{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z"}', "The category is missing; use one of spam, phishing"),
+    (b'{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": ""}', "The category is missing"),
+    (b'{"ip": "192.0.2.1", "category": "spam"}',
+     "The time is missing; give it in ISO 8601 with a zone, for example 2026-03-01T12:00:00Z."),
+    (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, {"ip": "::1"}]',
+     "Item 2: The ip '::1' is not an IPv4 address"),
+    (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, 7]',
+     "Item 2: A report must be a JSON object"),
+]
+
+
+@pytest.mark.parametrize(("body", "message"), JSON_BODY_ERRORS)
+def test_simple_json_error_names_problem(body, message):
+    with pytest.raises(ParseError) as raised:
+        parse(body, "application/json")
+    assert str(raised.value).startswith(message)

@@ -62,18 +62,26 @@ class ResponseSerializer(serializers.Serializer):
 
 
 class ReportSerializer(serializers.ModelSerializer):
+    cases = serializers.SerializerMethodField(help_text="Ids of the cases the report's events were filed into.")
+
     class Meta:
         model = Report
         fields = ["id", "channel", "source", "content_type", "size", "sha256", "received_at", "status",
-                  "parser", "parse_error", "parse_notes", "parse_attempts", "event_count", "duplicate_count"]
+                  "parser", "parse_error", "parse_notes", "parse_attempts", "event_count", "duplicate_count",
+                  "cases"]
+
+    def get_cases(self, report) -> list[int]:
+        return sorted(report.events.exclude(case=None).values_list("case", flat=True).distinct())
 
 
 class PublicReportReceiptSerializer(serializers.ModelSerializer):
     """Receipt for an anonymous reporter: the outcome, without the platform's internal fields."""
 
+    reference = serializers.IntegerField(source="pk", read_only=True, help_text="The report's number, to quote.")
+
     class Meta:
         model = Report
-        fields = ["received_at", "status", "event_count", "parse_error", "parse_notes"]
+        fields = ["reference", "received_at", "status", "event_count", "parse_error", "parse_notes"]
 
 
 class SimpleReportSerializer(serializers.Serializer):

@@ -40,6 +40,12 @@ class RawJSONParser(BaseParser):
         return stream.read()
 
 
+class RawBodyParser(RawJSONParser):
+    """Takes a body of any other content type as bytes, so it is stored and read as JSON, not rejected with 415."""
+
+    media_type = "*/*"
+
+
 def _intake_response(request, channel, source, reporter_email="", serializer_class=None):
     # RawJSONParser returns bytes; DRF returns an empty dict for an empty body.
     body = request.data if isinstance(request.data, bytes) else b""
@@ -60,7 +66,7 @@ class ReportViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
 
     serializer_class = ReportSerializer
     permission_classes = [IsAuthenticated]
-    parser_classes = [RawJSONParser]
+    parser_classes = [RawJSONParser, RawBodyParser]
     filterset_fields = ["status", "channel"]
 
     def get_queryset(self):
@@ -87,7 +93,7 @@ class PublicReportView(APIView):
 
     permission_classes = [AllowAny]
     throttle_classes = [ReportFormThrottle]
-    parser_classes = [RawJSONParser]
+    parser_classes = [RawJSONParser, RawBodyParser]
 
     @extend_schema(request=SimpleReportSerializer,
                    responses={201: PublicReportReceiptSerializer, 400: PublicReportReceiptSerializer})

@@ -58,8 +58,10 @@ def parse_port(value):
 
 
 def check_category(value):
+    choices = ", ".join(Category.values)
+    if value in (None, ""):
+        raise ParseError(f"The category is missing; use one of {choices}.")
     if value not in Category.values:
-        choices = ", ".join(Category.values)
         raise ParseError(f"Category {value!r} is unknown; use one of {choices}.")
     return value
 

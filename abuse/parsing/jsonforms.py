@@ -28,6 +28,11 @@ XARF_CATEGORIES = {
 
 
 def load_json(raw):
+    if not raw.strip():
+        raise ParseError(
+            "The body is empty; send a JSON object with ip, time and category, a list of such objects, "
+            "or an XARF v4 report."
+        )
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -42,7 +47,11 @@ def parse_json(raw):
     if isinstance(document, dict) and "xarf_version" in document:
         return ParseResult("xarf4", [xarf_event(document)])
     if isinstance(document, list):
-        return ParseResult("json", [simple_event(item, index) for index, item in enumerate(document)])
+        if not document:
+            raise ParseError("The list is empty; send at least one object with ip, time and category.")
+        # Numbered from 1 in messages. One invalid item fails the whole
+        # report, so the sender corrects it and sends the list again.
+        return ParseResult("json", [simple_event(item, number) for number, item in enumerate(document, 1)])
     return ParseResult("json", [simple_event(document)])
 
 
@@ -87,11 +96,14 @@ def xarf_event(document):
     )
 
 
-def simple_event(document, index=None):
-    """Read the simple JSON form: ip, time, category, description, evidence, optional port and type."""
-    where = f"Item {index}: " if index is not None else ""
+def simple_event(document, number=None):
+    """Read the simple JSON form: ip, time, category, description, evidence, optional port and type.
+
+    `number` is the item's position in a list, from 1, for error messages.
+    """
+    where = f"Item {number}: " if number is not None else ""
     if not isinstance(document, dict):
-        raise ParseError(f"{where}a report must be a JSON object with ip, time and category.")
+        raise ParseError(f"{where}A report must be a JSON object with ip, time and category.")
     try:
         ip = parse_ipv4(document.get("ip"), what="ip")
         occurred_at, zone_assumed = parse_time(document.get("time"))

@@ -2,8 +2,9 @@
 
 An MTA can pipe each message to `manage.py ingest_abuse_mail -`. Every
 message is stored before it is parsed, and a message that fails to parse is
-kept and reported. Only a message that could not be stored makes the
-command exit with status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
+kept and reported. Only a message that could not be stored (over
+ABUSE_MAX_REPORT_BYTES, or the database failed) makes the command exit with
+status 75 (EX_TEMPFAIL), so the MTA keeps it and retries.
 
 Mailbox messages are taken out of the way once stored, so that a cron job
 can run the command again and again. A Maildir message moves to cur/ with
@@ -16,10 +17,13 @@ import sys
 from functools import partial
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from abuse.choices import Channel, ReportStatus
-from abuse.intake import ReportTooLarge, receive_many
+from abuse.intake import ReportTooLarge, process_reports, store_many
+from abuse.models import Report
 
 EX_TEMPFAIL = 75
 # Messages filed in one transaction: a Maildir drained by a cron job files
@@ -49,32 +53,59 @@ class Command(BaseCommand):
             raise CommandError(f"--batch-size {batch_size} is not a positive number; pass 1 or more.")
         self.mboxes = {}
         messages = list(self._messages(paths, maildir, mbox, content_type))
-        counts = {"parsed": 0, "failed": 0, "rejected": 0}
+        counts = {"parsed": 0, "failed": 0, "rejected": 0, "unfiled": 0}
         try:
             for start in range(0, len(messages), batch_size):
                 chunk = messages[start:start + batch_size]
-                outcomes = receive_many([
-                    {"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
-                     "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
-                    for label, raw, kind, _ in chunk
-                ])
-                for (label, _, _, take_out), outcome in zip(chunk, outcomes):
-                    self._report(label, outcome, counts)
-                    if take_out is not None and not keep and not isinstance(outcome, ReportTooLarge):
-                        take_out()
+                if not self._ingest(chunk, source, keep, counts):
+                    counts["rejected"] += len(messages) - start
+                    break
         finally:
             for box in self.mboxes.values():
                 box.flush()
                 box.unlock()
         self.stdout.write(f"{len(messages)} message(s): {counts['parsed']} parsed, {counts['failed']} failed to "
-                          f"parse (stored), {counts['rejected']} rejected")
+                          f"parse (stored), {counts['unfiled']} stored but not yet filed, "
+                          f"{counts['rejected']} not stored")
         if counts["rejected"]:
             sys.exit(EX_TEMPFAIL)
+
+    def _ingest(self, chunk, source, keep, counts):
+        """Store and file one batch; return False when the database could not store it."""
+        try:
+            outcomes = store_many([
+                {"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
+                 "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
+                for label, raw, kind, _ in chunk
+            ])
+        except DatabaseError as exc:
+            self.stderr.write(f"The database failed, so {len(chunk)} message(s) and any after them were not "
+                              f"stored; the command exits {EX_TEMPFAIL} for the MTA to retry: {exc}")
+            return False
+        # Stored messages are safe, whatever happens to filing below.
+        for (_, _, _, take_out), outcome in zip(chunk, outcomes):
+            if take_out is not None and not keep and not isinstance(outcome, ReportTooLarge):
+                take_out()
+        reports = [outcome for outcome in outcomes if isinstance(outcome, Report)]
+        try:
+            process_reports(reports)
+        except DatabaseError as exc:
+            self.stderr.write(
+                f"The database failed while filing {len(reports)} stored message(s); they stay stored and the "
+                f"sweep of unfiled reports files them within {settings.ABUSE_REFILE_AFTER_MINUTES} minutes: {exc}"
+            )
+        for (label, _, _, _), outcome in zip(chunk, outcomes):
+            self._report(label, outcome, counts)
+        return True
 
     def _report(self, label, report, counts):
         if isinstance(report, ReportTooLarge):
             counts["rejected"] += 1
             self.stderr.write(f"{label}: not stored: {report}")
+            return
+        if report.status == ReportStatus.RECEIVED:
+            counts["unfiled"] += 1
+            self.stderr.write(f"{label}: report {report.pk} stored, not yet filed")
             return
         if report.status == ReportStatus.PARSED:
             counts["parsed"] += 1
