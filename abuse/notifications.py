@@ -247,13 +247,21 @@ def inform_holder(case, now=None):
 
 def _warning(case):
     subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on {case.subject}"
+    # The event times show the lessee which of its leases of the prefix the
+    # reports concern, which matters once that lease has ended.
     body = (
-        f"We received abuse reports ({case.get_category_display()}) about {case.subject}.\n\n"
+        f"We received abuse reports ({case.get_category_display()}) about {case.subject}, "
+        f"for events seen {_period(case)}.\n\n"
         f"Respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC and mitigate by "
         f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC.\n"
         f"The events and your response form are at {case_url(case)}\n"
     )
     return subject, body
+
+
+def _period(case):
+    first, last = f"{case.first_event_at:%Y-%m-%d %H:%M}", f"{case.last_event_at:%Y-%m-%d %H:%M}"
+    return f"at {first} UTC" if first == last else f"from {first} to {last} UTC"
 
 
 def _holder_notice(case):

@@ -193,3 +193,9 @@ def test_admin_send_again_names_skipped_rows(queued, admin_client):
                                  {"action": "send_again", "_selected_action": [queued.pk]}, follow=True)
     assert "1 selected mail(s) were not failed (queued or sent) and were left as they are." in (
         response.content.decode())
+
+
+def test_warning_names_event_time(queued):
+    deliver_queued(now=SENT_AT)
+    assert ("We received abuse reports (Spam) about 198.51.100.0/24, for events seen at 2026-03-01 00:00 UTC."
+            in mail.outbox[0].body)
