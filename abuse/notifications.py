@@ -11,7 +11,7 @@ and retries failures with a growing delay.
 import functools
 import logging
 import time
-from datetime import timedelta
+from datetime import timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -260,8 +260,13 @@ def _warning(case):
 
 
 def _period(case):
-    first, last = f"{case.first_event_at:%Y-%m-%d %H:%M}", f"{case.last_event_at:%Y-%m-%d %H:%M}"
+    first, last = _utc_minute(case.first_event_at), _utc_minute(case.last_event_at)
     return f"at {first} UTC" if first == last else f"from {first} to {last} UTC"
+
+
+def _utc_minute(moment):
+    # isoformat, not strftime, which cost more than the rest of a notice.
+    return moment.astimezone(dt_timezone.utc).isoformat(" ", "minutes")[:16]
 
 
 def _holder_notice(case):

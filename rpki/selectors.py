@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.access import organizations_for
+from core.sql import array_literal
 from leases.choices import LeaseState
 from leases.models import Lease, LeaseEvent
 from marketplace.models import IPBlock
@@ -40,7 +41,7 @@ def leases_under_rpki_control(leases, when=None):
             JOIN {PublishedRoa._meta.db_table} AS roa ON roa.prefix >>= lease.prefix
             WHERE roa.published_at <= %s AND (roa.removed_at IS NULL OR roa.removed_at > %s)
             """,
-            [[lease.pk for lease in leases], [str(lease.prefix) for lease in leases], when, when],
+            [array_literal(lease.pk for lease in leases), array_literal(lease.prefix for lease in leases), when, when],
         )
         return {row[0] for row in cursor.fetchall()}
 
