@@ -273,7 +273,8 @@ def run_platform(args):
             processes.append((name, subprocess.Popen(command, cwd=ROOT)))
         log(f"open http://127.0.0.1:{port}/ (demo logins are printed above; Ctrl-C stops everything)")
         log(f"e-mail is written to files in var/mail/; manage.py commands for this instance need "
-            f"DEBUG=true DATABASE_URL={os.environ['DATABASE_URL']} REDIS_URL={os.environ['REDIS_URL']}")
+            f"DEBUG=true DATABASE_URL={os.environ['DATABASE_URL']} REDIS_URL={os.environ['REDIS_URL']} "
+            f"SITE_URL={os.environ['SITE_URL']}")
         while all(process.poll() is None for _, process in processes):
             time.sleep(1)
         for name, process in processes:

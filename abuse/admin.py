@@ -291,6 +291,10 @@ class NotificationAdmin(admin.ModelAdmin):
                        "next_attempt_at", "attempts", "last_error", "sent_at"]
     actions = ["send_again"]
 
+    def has_add_permission(self, request):
+        # Notifications are queued by the abuse desk, never written by hand.
+        return False
+
     @admin.action(description="Send the selected failed mail again")
     def send_again(self, request, queryset):
         selected = queryset.count()

@@ -106,7 +106,7 @@ class TimelineKind(models.TextChoices):
     STATE = "state", "State changed"
     NOTE = "note", "Internal note"
     MESSAGE = "message", "Message"
-    NOTIFICATION = "notification", "Notification sent"
+    NOTIFICATION = "notification", "Notification"
     ESCALATION = "escalation", "Escalation"
     ENFORCEMENT = "enforcement", "Enforcement"
     DEADLINE = "deadline", "Deadline changed"

@@ -108,6 +108,8 @@ def _start_delivery():
     # ABUSE_NOTIFY_KICK_SECONDS. In between it requests one run at the end of
     # that interval, which covers the commits until then.
     global _last_immediate, _covered_until
+    from kombu.exceptions import OperationalError
+
     from .tasks import deliver_notifications_task
 
     now = time.monotonic()
@@ -118,12 +120,16 @@ def _start_delivery():
     # make the committing request wait on an unreachable Redis for seconds,
     # and the once-a-minute run sends the mail anyway.
     options = {"ignore_result": True, "retry": False}
-    if now - _last_immediate >= interval:
-        _last_immediate = now
-        deliver_notifications_task.apply_async(**options)
-    else:
-        _covered_until = now + interval
-        deliver_notifications_task.apply_async(countdown=interval, **options)
+    try:
+        if now - _last_immediate >= interval:
+            _last_immediate = now
+            deliver_notifications_task.apply_async(**options)
+        else:
+            _covered_until = now + interval
+            deliver_notifications_task.apply_async(countdown=interval, **options)
+    except OperationalError as exc:
+        logger.warning("Could not ask a worker to deliver queued mail, so the once-a-minute run will send it: %s",
+                       exc)
 
 
 _last_immediate = _covered_until = float("-inf")
@@ -228,7 +234,7 @@ def _failed(row, exc, now):
     return [timeline.entry(
         row.case, TimelineKind.NOTIFICATION,
         f"The {row.kind} e-mail to {', '.join(row.recipients)} could not be sent after {row.attempts} "
-        f"attempts ({row.last_error}). Send it again from Abuse desk > Notifications once the mail server "
+        f"attempt(s) ({row.last_error}). Send it again from Abuse desk > Notifications once the mail server "
         "works, or send it by hand.",
         internal=True, now=now, data={"notification": row.pk},
     )]

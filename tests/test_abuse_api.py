@@ -256,3 +256,11 @@ def test_submit_form_encoded_body_stored_and_explained(db, api_client_for, make_
     assert response.status_code == 400
     assert response.json()["parse_error"].startswith("The body is not valid JSON")
     assert bytes(Report.objects.get().raw) == b"ip=198.51.100.8&category=spam"
+
+
+def test_submit_list_lists_each_case_once(case, api_client_for, make_user):
+    client = api_client_for(make_user())
+    events = [{"ip": f"198.51.100.{host}", "time": "2026-03-02T10:00:00Z", "category": "spam"} for host in (8, 9, 10)]
+    response = post_json(client, "/api/abuse/reports/", events)
+    assert response.status_code == 201
+    assert response.json()["cases"] == [case.pk]

@@ -113,7 +113,7 @@ def test_delivery_gives_up_after_max_attempts(queued, refused_smtp, settings):
     assert (queued.status, queued.attempts) == (NotificationStatus.FAILED, 2)
     [(text, internal)] = sent_entries(queued.case)
     assert internal is True
-    assert text.startswith("The warning e-mail to abuse@lessee.example could not be sent after 2 attempts "
+    assert text.startswith("The warning e-mail to abuse@lessee.example could not be sent after 2 attempt(s) "
                            "(ConnectionRefusedError: ")
     assert text.endswith("). Send it again from Abuse desk > Notifications once the mail server works, "
                          "or send it by hand.")
@@ -199,3 +199,8 @@ def test_warning_names_event_time(queued):
     deliver_queued(now=SENT_AT)
     assert ("We received abuse reports (Spam) about 198.51.100.0/24, for events seen at 2026-03-01 00:00 UTC."
             in mail.outbox[0].body)
+
+
+def test_admin_cannot_add_notification_by_hand(admin_client):
+    response = admin_client.get(reverse("admin:abuse_notification_add"))
+    assert response.status_code == 403

@@ -219,7 +219,7 @@ JSON_BODY_ERRORS = [
     (b'{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z"}', "The category is missing; use one of spam, phishing"),
     (b'{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": ""}', "The category is missing"),
     (b'{"ip": "192.0.2.1", "category": "spam"}',
-     "The time is missing; give it in ISO 8601 with a zone, for example 2026-03-01T12:00:00Z."),
+     "The time is missing; give it in ISO 8601, for example 2026-03-01T12:00:00Z (UTC is assumed without a zone)."),
     (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, {"ip": "::1"}]',
      "Item 2: The ip '::1' is not an IPv4 address"),
     (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, 7]',

@@ -71,7 +71,9 @@ class ReportSerializer(serializers.ModelSerializer):
                   "cases"]
 
     def get_cases(self, report) -> list[int]:
-        return sorted(report.events.exclude(case=None).values_list("case", flat=True).distinct())
+        # order_by() drops Event's default ordering, which DISTINCT would
+        # otherwise include, giving one id per event.
+        return sorted(report.events.exclude(case=None).order_by().values_list("case", flat=True).distinct())
 
 
 class PublicReportReceiptSerializer(serializers.ModelSerializer):

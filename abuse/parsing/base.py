@@ -36,7 +36,7 @@ def parse_ipv4(value, *, what="address"):
     """Return an IPv4Address, or raise ParseError naming the value."""
     text = str(value or "").strip().strip("[]")
     if not text:
-        raise ParseError(f"The {what} is missing.")
+        raise ParseError(f"The {what} is missing; give the IPv4 address the abuse came from.")
     try:
         return ipaddress.IPv4Address(text)
     except ValueError:

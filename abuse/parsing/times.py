@@ -27,7 +27,9 @@ def parse_time(value):
     """
     text = str(value or "").strip()
     if not text:
-        raise ParseError("The time is missing; give it in ISO 8601 with a zone, for example 2026-03-01T12:00:00Z.")
+        raise ParseError(
+            "The time is missing; give it in ISO 8601, for example 2026-03-01T12:00:00Z (UTC is assumed without a zone)."
+        )
     if _EPOCH.match(text):
         return datetime.fromtimestamp(float(text), tz=UTC), False
 
