@@ -190,6 +190,9 @@ def main():
     parser.add_argument("--single-reports", type=int, default=1_000,
                         help="Reports filed one at a time after the batches, from a separate sample.")
     parser.add_argument("--database", default="ipl_abuse_bench")
+    parser.add_argument("--hot-prefixes", type=int, default=0,
+                        help="Aim the batched reports at this many random /24 prefixes only (0: all 8,000), "
+                             "so that most events join open cases.")
     options = parser.parse_args()
 
     prepare_database(options.database)
@@ -202,7 +205,8 @@ def main():
     seed_start = time.perf_counter()
     prefixes = seed_leases()
     seed_seconds = time.perf_counter() - seed_start
-    batch = samples.generate(options.reports, address_picker(prefixes))
+    targets = random.Random(4).sample(prefixes, options.hot_prefixes) if options.hot_prefixes else prefixes
+    batch = samples.generate(options.reports, address_picker(targets))
 
     stdlib_seconds, _ = timed(parse_with_stdlib, batch)
     parser_seconds, parsed_events = timed(lambda: sum(len(parse(raw, kind).events) for _, kind, raw in batch))
@@ -242,6 +246,7 @@ def main():
         "duplicates": parsed_events - events,
         "cases": cases,
         "batch_size": options.batch_size,
+        "hot_prefixes": options.hot_prefixes or len(prefixes),
         "seed_seconds": round(seed_seconds, 1),
         "stdlib_parse_seconds": round(stdlib_seconds, 2),
         "abuse_parse_seconds": round(parser_seconds, 2),
