@@ -42,13 +42,11 @@ def attribute_many(pairs):
     )
     attributions = []
     for holding in holdings:
-        if holding.lease_id is not None:
-            lease = leases[holding.lease_id]
+        lease = leases.get(holding.lease_id)
+        if lease is not None:
             attributions.append(Attribution(Queue.LESSEE, lease=lease, lessee=lease.lessee, holder=lease.block.holder))
-        elif holding.holder_id is not None:
-            attributions.append(Attribution(Queue.HOLDER, holder=holders[holding.holder_id]))
         else:
-            attributions.append(Attribution(Queue.PLATFORM))
+            attributions.append(Attribution(queue_of(holding), holder=holders.get(holding.holder_id)))
     return attributions
 
 
@@ -66,13 +64,3 @@ def grouping_prefix_of(holding):
     if holding.holder_id is not None:
         return f"holder:{holding.holder_id}"
     return "platform"
-
-
-def leases_under_rpki_control(leases):
-    """Return the ids of the `leases` whose ROAs the platform controls now.
-
-    Metrics split handling times by this, recorded on each case when it opens.
-    """
-    from rpki.selectors import leases_under_rpki_control as controlled_lease_ids
-
-    return controlled_lease_ids(leases)

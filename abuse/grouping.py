@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.sql import array_literal
 from leases.selectors import holdings_at
+from rpki.selectors import leases_under_rpki_control
 
 from . import notifications, sla
 from .attribution import grouping_prefix_of, queue_of
@@ -150,7 +151,9 @@ class _Filing:
             holdings[id(group[0][1])]
             for _, planned in plans for grouping, group in planned.items() if grouping not in cases
         ]
-        self.controlled = _leases_under_rpki_control(first_holdings)
+        self.controlled = leases_under_rpki_control(
+            {holding.lease_id: holding.prefix for holding in first_holdings if holding.lease_id is not None}
+        )
         self.contacts = notifications.abuse_contacts_of(
             {holding.lessee_id for holding in first_holdings} | {holding.holder_id for holding in first_holdings}
         )
@@ -371,21 +374,6 @@ def _open_cases(grouping_keys, policies):
         case.policy = policies.get(policy_id) or (SlaPolicy(pk=policy_id) if policy_id else None)
         cases[case.grouping_key] = case
     return cases
-
-
-def _leases_under_rpki_control(holdings):
-    from rpki.selectors import leases_under_rpki_control
-
-    return leases_under_rpki_control(
-        [_LeaseRef(holding.lease_id, holding.prefix) for holding in holdings if holding.lease_id is not None]
-    )
-
-
-class _LeaseRef:
-    __slots__ = ("pk", "prefix")
-
-    def __init__(self, pk, prefix):
-        self.pk, self.prefix = pk, prefix
 
 
 def _deduplicate(batch):

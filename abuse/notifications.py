@@ -37,19 +37,7 @@ def abuse_contacts(organization):
     """
     if organization is None:
         return []
-    if organization.abuse_email:
-        return [organization.abuse_email]
-    for role in (Role.ABUSE, Role.OWNER):
-        emails = sorted(
-            {
-                membership.user.email
-                for membership in organization.memberships.filter(role=role).select_related("user")
-                if membership.user.email
-            }
-        )
-        if emails:
-            return emails
-    return []
+    return abuse_contacts_of({organization.pk}).get(organization.pk, [])
 
 
 def case_url(case):
@@ -63,12 +51,11 @@ def _case_path():
     return reverse("abuse:case-detail", args=[0]).replace("/0/", "/{}/")
 
 
-def notify(case, kind, recipients, subject, body, *, internal=False, now=None, first=False):
+def notify(case, kind, recipients, subject, body, *, internal=False, now=None):
     """Queue one e-mail about `case` unless the same kind was queued recently.
 
     Returns True when the mail was queued. `internal` mail goes to the abuse
-    team and is hidden from the lessee's timeline. `first` skips the repeat
-    check, for a case created in this transaction, which has no mail yet.
+    team and is hidden from the lessee's timeline.
     """
     now = now or timezone.now()
     if not recipients:
@@ -79,18 +66,13 @@ def notify(case, kind, recipients, subject, body, *, internal=False, now=None, f
         )
         return False
     window = timedelta(minutes=settings.ABUSE_NOTIFY_REPEAT_MINUTES)
-    if not first and Notification.objects.filter(case=case, kind=kind, queued_at__gt=now - window).exists():
+    if Notification.objects.filter(case=case, kind=kind, queued_at__gt=now - window).exists():
         logger.info("Case %s: %s notification already queued within %s", case.pk, kind, window)
         return False
-    queue(Notification(case=case, kind=kind, recipients=recipients, subject=subject, body=body,
-                       internal=internal, queued_at=now, next_attempt_at=now))
-    return True
-
-
-def queue(*rows):
-    """Insert Notification rows and have a worker deliver them once the transaction commits."""
-    Notification.objects.bulk_create(rows, batch_size=1000)
+    Notification.objects.create(case=case, kind=kind, recipients=recipients, subject=subject, body=body,
+                                internal=internal, queued_at=now, next_attempt_at=now)
     request_delivery()
+    return True
 
 
 def request_delivery():
@@ -240,17 +222,6 @@ def _failed(row, exc, now):
     )]
 
 
-def warn_lessee(case, now=None):
-    """Send the first warning to the lessee's abuse contact, with the deadlines and a link."""
-    subject, body = _warning(case)
-    return notify(case, "warning", abuse_contacts(case.lessee), subject, body, now=now, first=True)
-
-
-def inform_holder(case, now=None):
-    subject, body = _holder_notice(case)
-    return notify(case, "holder", abuse_contacts(case.holder), subject, body, now=now, first=True)
-
-
 def _warning(case):
     subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on {case.subject}"
     # The event times show the lessee which of its leases of the prefix the
@@ -309,23 +280,22 @@ def opening_notice(case, contacts):
 
 
 def abuse_contacts_of(organization_ids):
-    """Return {organisation id: addresses} as `abuse_contacts` gives them, in two queries."""
+    """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in two queries."""
     organization_ids = {pk for pk in organization_ids if pk is not None}
-    contacts = dict(
-        Organization.objects.filter(pk__in=organization_ids).exclude(abuse_email="").values_list("pk", "abuse_email")
-    )
-    contacts = {pk: [address] for pk, address in contacts.items()}
-    members = {}
-    for organization_id, role, address in (
+    with_address = Organization.objects.filter(pk__in=organization_ids).exclude(abuse_email="")
+    contacts = {pk: [address] for pk, address in with_address.values_list("pk", "abuse_email")}
+
+    members = (
         Membership.objects.filter(organization__in=organization_ids - contacts.keys(), role__in=[Role.ABUSE, Role.OWNER])
-        .exclude(user__email="").values_list("organization", "role", "user__email")
-    ):
-        members.setdefault(organization_id, {}).setdefault(role, set()).add(address)
-    for organization_id, by_role in members.items():
-        for role in (Role.ABUSE, Role.OWNER):
-            if by_role.get(role):
-                contacts[organization_id] = sorted(by_role[role])
-                break
+        .exclude(user__email="")
+        .values_list("organization", "role", "user__email")
+    )
+    addresses = {}
+    for organization_id, role, address in members:
+        addresses.setdefault(organization_id, {}).setdefault(role, set()).add(address)
+    for organization_id, by_role in addresses.items():
+        role = Role.ABUSE if by_role.get(Role.ABUSE) else Role.OWNER
+        contacts[organization_id] = sorted(by_role[role])
     return contacts
 
 

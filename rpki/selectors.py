@@ -24,13 +24,13 @@ def prefix_under_rpki_control(prefix, when=None):
     ).exists()
 
 
-def leases_under_rpki_control(leases, when=None):
-    """Return the ids of those `leases` whose prefix a published platform ROA covered at `when`.
+def leases_under_rpki_control(prefixes, when=None):
+    """Return the ids of the leases whose prefix a published platform ROA covered at `when`.
 
-    One query for any number of leases, for callers that file many cases at once.
+    `prefixes` maps lease ids to their prefixes. One query for any number of
+    leases, for callers that file many cases at once.
     """
-    leases = [lease for lease in leases if lease is not None]
-    if not leases:
+    if not prefixes:
         return set()
     when = when or timezone.now()
     with connection.cursor() as cursor:
@@ -41,7 +41,7 @@ def leases_under_rpki_control(leases, when=None):
             JOIN {PublishedRoa._meta.db_table} AS roa ON roa.prefix >>= lease.prefix
             WHERE roa.published_at <= %s AND (roa.removed_at IS NULL OR roa.removed_at > %s)
             """,
-            [array_literal(lease.pk for lease in leases), array_literal(lease.prefix for lease in leases), when, when],
+            [array_literal(prefixes), array_literal(prefixes.values()), when, when],
         )
         return {row[0] for row in cursor.fetchall()}
 
