@@ -157,7 +157,9 @@ class _Filing:
         self.contacts = notifications.abuse_contacts_of(
             {holding.lessee_id for holding in first_holdings} | {holding.holder_id for holding in first_holdings}
         )
+        # Set once the events are written.
         self.stored_per_report = Counter()
+        self.touched = set()
 
     def add(self, report, grouping, group, repeats):
         parsed_events = [parsed for _, parsed in group]
@@ -458,8 +460,8 @@ def _add_repeats(repeats):
 def _insert_skipping_stored(rows):
     """Insert event rows, leaving out observations a concurrent intake stored first.
 
-    The slow path after COPY met the unique constraint: the rows go through
-    a temporary table and INSERT ... ON CONFLICT DO NOTHING. Returns the
+    This is the slow path after COPY met the unique constraint. The rows go
+    through a temporary table and INSERT ... ON CONFLICT DO NOTHING. Returns the
     (report id, case id) of each stored row.
     """
     quote = connection.ops.quote_name

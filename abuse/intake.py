@@ -54,13 +54,15 @@ def _unsaved_report(*, channel, source, raw, content_type, submitted_by=None, re
     )
 
 
-def store_report(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
-    """Commit the report unchanged, with its SHA-256, and return it."""
-    report = _unsaved_report(channel=channel, source=source, raw=raw, content_type=content_type,
-                             submitted_by=submitted_by, reporter_email=reporter_email)
-    with transaction.atomic():
-        report.save(force_insert=True)
-    return report
+def store_report(**submission):
+    """Commit the report unchanged, with its SHA-256, and return it; raise ReportTooLarge over the limit.
+
+    Takes the keyword arguments of `receive`.
+    """
+    [outcome] = store_many([submission])
+    if isinstance(outcome, ReportTooLarge):
+        raise outcome
+    return outcome
 
 
 def process_report(report):
@@ -84,7 +86,7 @@ def process_reports(reports):
 
 
 def _parse_reports(reports):
-    """Parse each report; return ([(report, result)], [failed report]). Touches no database."""
+    """Parse each report without touching the database. Returns ([(report, result)], [failed report])."""
     parsed = []
     failed = []
     now = timezone.now()
@@ -196,14 +198,8 @@ _PARSED_FIELDS = [
 
 def receive(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
     """Store a report, then parse it and file its events. Returns the report."""
-    report = store_report(
-        channel=channel,
-        source=source,
-        raw=raw,
-        content_type=content_type,
-        submitted_by=submitted_by,
-        reporter_email=reporter_email,
-    )
+    report = store_report(channel=channel, source=source, raw=raw, content_type=content_type,
+                          submitted_by=submitted_by, reporter_email=reporter_email)
     return process_report(report)
 
 

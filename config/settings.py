@@ -252,9 +252,9 @@ LOGGING = {
 # stored, and those over ABUSE_MAX_PARSE_BYTES are kept unparsed and flagged.
 ABUSE_MAX_REPORT_BYTES = env.int("ABUSE_MAX_REPORT_BYTES", default=25 * 1024 * 1024)
 ABUSE_MAX_PARSE_BYTES = env.int("ABUSE_MAX_PARSE_BYTES", default=10 * 1024 * 1024)
-# Reports filed together in one transaction by the mail command, the monitors'
-# bulk calls and the sweep of reports left unfiled; a report still unfiled
-# ABUSE_REFILE_AFTER_MINUTES after it arrived is filed by the sweep.
+# The sweep of unfiled reports files a report still "received"
+# ABUSE_REFILE_AFTER_MINUTES after it arrived, ABUSE_INTAKE_BATCH reports per
+# transaction.
 ABUSE_INTAKE_BATCH = env.int("ABUSE_INTAKE_BATCH", default=500)
 ABUSE_REFILE_AFTER_MINUTES = env.int("ABUSE_REFILE_AFTER_MINUTES", default=10)
 # Deadlines used when no SLA policy row matches a case, in hours.
@@ -275,7 +275,7 @@ ABUSE_NOTIFY_REPEAT_MINUTES = env.int("ABUSE_NOTIFY_REPEAT_MINUTES", default=360
 ABUSE_NOTIFY_BATCH = env.int("ABUSE_NOTIFY_BATCH", default=200)
 ABUSE_NOTIFY_RETRY_MINUTES = env.int("ABUSE_NOTIFY_RETRY_MINUTES", default=5)
 ABUSE_NOTIFY_MAX_ATTEMPTS = env.int("ABUSE_NOTIFY_MAX_ATTEMPTS", default=5)
-# A process asks the workers for a delivery run at most this often.
+# A process requests a delivery run from the workers at most this often.
 ABUSE_NOTIFY_KICK_SECONDS = env.int("ABUSE_NOTIFY_KICK_SECONDS", default=1)
 # Cases the escalation task locks and handles per transaction.
 ABUSE_ESCALATION_BATCH = env.int("ABUSE_ESCALATION_BATCH", default=200)

@@ -136,7 +136,8 @@ class Family(models.Transform):
 # The addresses of a prefix as a range of integers, [first, last]. A GiST
 # index on this range finds the prefix that contains an address with about
 # a fifth of the page visits of the inet_ops operator class, whose keys
-# overlap more (intake benchmark, docs/benchmarks.md). A query uses the index only when it spells the same expression.
+# overlap more (intake benchmark, docs/benchmarks.md). A query uses the
+# index only when it spells the same expression.
 ADDRESS_SPAN_SQL = "int8range(({0})::inet - '0.0.0.0'::inet, broadcast({0}) - '0.0.0.0'::inet, '[]')"
 
 

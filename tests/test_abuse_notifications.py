@@ -35,7 +35,7 @@ def queued(holder, lessee, make_listing):
 
 
 @pytest.fixture
-def refused_smtp(settings):
+def closed_smtp_port(settings):
     """Point the SMTP backend at a loopback port nothing listens on."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -73,7 +73,7 @@ def test_delivery_sends_each_mail_once(queued):
     assert len(mail.outbox) == 1
 
 
-def test_refused_connection_keeps_mail_queued_with_delay(queued, refused_smtp):
+def test_refused_connection_keeps_mail_queued_with_delay(queued, closed_smtp_port):
     assert deliver_queued(now=SENT_AT) == 0
     queued.refresh_from_db()
     assert (queued.status, queued.attempts, queued.next_attempt_at) == (
@@ -82,21 +82,21 @@ def test_refused_connection_keeps_mail_queued_with_delay(queued, refused_smtp):
     assert sent_entries(queued.case) == []
 
 
-def test_mail_not_retried_before_its_delay(queued, refused_smtp):
+def test_mail_not_retried_before_its_delay(queued, closed_smtp_port):
     deliver_queued(now=SENT_AT)
     deliver_queued(now=SENT_AT + timedelta(minutes=4))
     queued.refresh_from_db()
     assert queued.attempts == 1
 
 
-def test_retry_delay_doubles(queued, refused_smtp):
+def test_retry_delay_doubles(queued, closed_smtp_port):
     deliver_queued(now=SENT_AT)
     deliver_queued(now=SENT_AT + timedelta(minutes=5))
     queued.refresh_from_db()
     assert (queued.attempts, queued.next_attempt_at) == (2, SENT_AT + timedelta(minutes=15))
 
 
-def test_retry_sends_once_server_is_back(queued, refused_smtp, settings):
+def test_retry_sends_once_server_is_back(queued, closed_smtp_port, settings):
     deliver_queued(now=SENT_AT)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert deliver_queued(now=SENT_AT + timedelta(minutes=5)) == 1
@@ -105,7 +105,7 @@ def test_retry_sends_once_server_is_back(queued, refused_smtp, settings):
     assert len(mail.outbox) == 1
 
 
-def test_delivery_gives_up_after_max_attempts(queued, refused_smtp, settings):
+def test_delivery_gives_up_after_max_attempts(queued, closed_smtp_port, settings):
     settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 2
     deliver_queued(now=SENT_AT)
     deliver_queued(now=SENT_AT + timedelta(minutes=5))
@@ -119,7 +119,7 @@ def test_delivery_gives_up_after_max_attempts(queued, refused_smtp, settings):
                          "or send it by hand.")
 
 
-def test_failed_mail_not_retried(queued, refused_smtp, settings):
+def test_failed_mail_not_retried(queued, closed_smtp_port, settings):
     settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
     deliver_queued(now=SENT_AT)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -159,7 +159,7 @@ def test_worker_delivers_after_intake_commits(mail_dir, celery_worker, holder, l
     assert written.count("To: abuse@lessee.example") == 3
 
 
-def test_failed_mail_sent_again_from_admin(queued, refused_smtp, settings, admin_client):
+def test_failed_mail_sent_again_from_admin(queued, closed_smtp_port, settings, admin_client):
     settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
     deliver_queued(now=SENT_AT)
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
@@ -178,7 +178,7 @@ def test_send_again_leaves_queued_and_sent_mail(queued):
     assert (queued.status, queued.sent_at) == (NotificationStatus.SENT, SENT_AT)
 
 
-def test_send_again_recorded_on_timeline(queued, refused_smtp, settings, admin_user):
+def test_send_again_recorded_on_timeline(queued, closed_smtp_port, settings, admin_user):
     settings.ABUSE_NOTIFY_MAX_ATTEMPTS = 1
     deliver_queued(now=SENT_AT)
     send_again(Notification.objects.all(), user=admin_user)

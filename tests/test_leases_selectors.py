@@ -100,7 +100,7 @@ def test_holdings_at_edges_of_prefix_and_period(history, listing, lessee):
 
 def test_holdings_query_matches_span_index(history):
     # On a table this small the planner may prefer the exclusion
-    # constraint's index; without it (dropped inside the test's transaction)
+    # constraint's index, so the test drops it inside its transaction. Then
     # the span index is chosen only if the query spells its expression.
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

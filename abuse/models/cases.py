@@ -156,10 +156,10 @@ class TimelineEntry(models.Model):
 class Notification(models.Model):
     """An e-mail about a case: queued in the transaction that decided it, sent by a worker.
 
-    The row is the outbox. Intake and escalation queue it; the
-    deliver_notifications task sends queued rows after the transaction
-    commits, retries failures with a growing delay and gives up after
-    ABUSE_NOTIFY_MAX_ATTEMPTS. Rows also limit repeats of the same kind.
+    The rows are the outbox that intake and escalation queue mail in. After
+    the transaction commits, deliver_notifications_task sends them and
+    retries failures with a growing delay, up to ABUSE_NOTIFY_MAX_ATTEMPTS.
+    Rows also limit repeats of the same kind.
     """
 
     # Indexed by notification_case_kind_idx, which starts with it.

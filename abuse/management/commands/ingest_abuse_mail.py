@@ -82,7 +82,8 @@ class Command(BaseCommand):
             self.stderr.write(f"The database failed, so {len(chunk)} message(s) and any after them were not "
                               f"stored; the command exits {EX_TEMPFAIL} for the MTA to retry: {exc}")
             return False
-        # Stored messages are safe, whatever happens to filing below.
+        # The stored messages are committed, so they leave the mailbox even
+        # when filing them fails below.
         for (_, _, _, take_out), outcome in zip(chunk, outcomes):
             if take_out is not None and not keep and not isinstance(outcome, ReportTooLarge):
                 take_out()
