@@ -285,7 +285,7 @@ class SlaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["case", "kind", "subject", "status", "attempts", "queued_at", "sent_at"]
+    list_display = ["case", "kind", "subject_shown", "status", "attempts", "queued_at", "sent_at"]
     list_filter = ["status", "kind"]
     readonly_fields = ["case", "kind", "recipients", "subject", "body", "internal", "status", "queued_at",
                        "next_attempt_at", "attempts", "last_error", "sent_at"]
@@ -294,6 +294,10 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Notifications are queued by the abuse desk, never written by hand.
         return False
+
+    @admin.display(description="subject", ordering="subject")
+    def subject_shown(self, obj):
+        return obj.subject or "(written when sent)"
 
     @admin.action(description="Send the selected failed mail again")
     def send_again(self, request, queryset):

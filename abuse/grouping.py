@@ -92,6 +92,9 @@ def file_batch(batch):
     positions = {}
     pairs = []
     pair_of_event = {}
+    # The text form of each address, made once: str() of an IPv4Address
+    # is not cached and the deduplication keys and event rows both use it.
+    texts = {}
     for _, parsed_events in batch:
         for parsed in parsed_events:
             pair = (int(parsed.ip), parsed.occurred_at)
@@ -100,6 +103,7 @@ def file_batch(batch):
                 position = positions[pair] = len(pairs)
                 pairs.append((parsed.ip, parsed.occurred_at))
             pair_of_event[id(parsed)] = position
+            texts[id(parsed)] = str(parsed.ip)
     found = holdings_at(pairs)
     holdings = {event: found[position] for event, position in pair_of_event.items()}
     groups = {
@@ -110,7 +114,7 @@ def file_batch(batch):
     # Locks first, then the reads, so an intake that waited here reads the
     # events and cases of the one it waited for.
     _lock_groups(grouping_keys)
-    fresh, repeats = _deduplicate(batch)
+    fresh, repeats = _deduplicate(batch, texts)
     policies = sla.active_policies()
     cases = _open_cases(grouping_keys, policies)
 
@@ -121,7 +125,7 @@ def file_batch(batch):
             planned.setdefault(groups[id(parsed)], []).append((key, parsed))
         plans.append((report, planned))
 
-    filing = _Filing(plans, holdings, cases, policies)
+    filing = _Filing(plans, holdings, cases, policies, texts)
     for report, planned in plans:
         for grouping, group in planned.items():
             filing.add(report, grouping, group, repeats)
@@ -136,11 +140,13 @@ def file_batch(batch):
 class _Filing:
     """The rows one batch writes, gathered in arrival order and written in bulk.
 
-    `holdings` maps the id() of each parsed event to its Holding.
+    `holdings` maps the id() of each parsed event to its Holding, and
+    `texts` to the text form of its address.
     """
 
-    def __init__(self, plans, holdings, cases, policies):
+    def __init__(self, plans, holdings, cases, policies, texts):
         self.holdings = holdings
+        self.texts = texts
         self.cases = cases
         self.policies = policies
         self.now = timezone.now()
@@ -256,7 +262,7 @@ class _Filing:
 
     def _write_events(self):
         rows = [
-            (report.pk, case.pk, report.source, str(parsed.ip), parsed.port, parsed.occurred_at, parsed.zone_assumed,
+            (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at, parsed.zone_assumed,
              parsed.category, parsed.type, parsed.reporter, parsed.confidence, parsed.description,
              json.dumps(parsed.evidence), holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
              self.now)
@@ -284,13 +290,16 @@ class _Filing:
             case.event_count, case.first_event_at, case.last_event_at = count, first, last
 
     def _queue_notices(self):
+        # Only the recipients are decided now. The worker that sends a
+        # notice writes its text then (notifications.opening_text), which
+        # keeps the intake lean and names the events known at sending.
         rows = []
         for case in self.opened:
-            notice = notifications.opening_notice(case, self.contacts)
+            notice = notifications.opening_recipients(case, self.contacts)
             if notice is None or not notice[1]:
                 continue
-            kind, recipients, subject, body = notice
-            rows.append((case.pk, kind, json.dumps(recipients), subject, body, False, NotificationStatus.QUEUED,
+            kind, recipients = notice
+            rows.append((case.pk, kind, json.dumps(recipients), "", "", False, NotificationStatus.QUEUED,
                          self.now, self.now, 0, ""))
         if rows:
             copy_rows(Notification, _NOTIFICATION_COLUMNS, rows)
@@ -378,7 +387,7 @@ def _open_cases(grouping_keys, policies):
     return cases
 
 
-def _deduplicate(batch):
+def _deduplicate(batch, texts):
     """Split each report's events into new observations and repeats.
 
     Returns ([[(key, parsed)] per report], {key: repeats}): an observation
@@ -389,7 +398,7 @@ def _deduplicate(batch):
     for report, parsed_events in batch:
         unique = {}
         for parsed in parsed_events:
-            unique.setdefault((report.source, str(parsed.ip), parsed.occurred_at, parsed.type), parsed)
+            unique.setdefault((report.source, texts[id(parsed)], parsed.occurred_at, parsed.type), parsed)
         unique_per_report.append(unique)
     stored = _stored_observations({key for unique in unique_per_report for key in unique})
     repeats = Counter()

@@ -6,6 +6,8 @@ before any parser reads it. A parse failure is recorded on the report and
 nothing is dropped; `reparse` runs the parsers again later.
 """
 
+import contextlib
+import gc
 import hashlib
 import ipaddress
 import json
@@ -41,16 +43,12 @@ def _unsaved_report(*, channel, source, raw, content_type, submitted_by=None, re
             f"The report is {len(raw)} bytes, over the limit of {limit} bytes "
             "(ABUSE_MAX_REPORT_BYTES); send it in parts or raise the limit."
         )
+    # Positional values in field order skip the keyword handling of
+    # Model.__init__, which cost more than hashing the report.
     return Report(
-        channel=channel,
-        source=source[:200],
-        content_type=content_type[:100],
-        raw=raw,
-        size=len(raw),
-        sha256=hashlib.sha256(raw).hexdigest(),
-        received_at=timezone.now(),
-        submitted_by=submitted_by,
-        reporter_email=reporter_email,
+        None, channel, source[:200], content_type[:100], raw, len(raw), hashlib.sha256(raw).hexdigest(),
+        timezone.now(), submitted_by.pk if submitted_by is not None else None, reporter_email,
+        *_UNPARSED_VALUES,
     )
 
 
@@ -81,8 +79,29 @@ def process_reports(reports):
     another, in a fixed number of statements for the whole list. Returns
     the reports, updated.
     """
-    _file_parsed(*_parse_reports(reports))
+    with _cyclic_collector_paused():
+        _file_parsed(*_parse_reports(reports))
     return reports
+
+
+@contextlib.contextmanager
+def _cyclic_collector_paused():
+    """Hold off Python's cyclic garbage collector while a batch is parsed and filed.
+
+    A batch allocates hundreds of thousands of short-lived objects, which
+    start hundreds of collections that each walk the process's heap: a
+    quarter of a second per 10,000 reports in the benchmark. Nearly all of
+    them are freed by reference counting when the batch ends; the few
+    cycles wait for the next collection after it.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _parse_reports(reports):
@@ -189,6 +208,8 @@ def refile_stalled(*, now=None, limit=None):
     return len(reports)
 
 
+# The fields after reporter_email, as a new report has them.
+_UNPARSED_VALUES = (ReportStatus.RECEIVED, "", "", "", 0, None, 0, 0)
 _FAILED_FIELDS = ["status", "parse_error", "parse_attempts", "parsed_at"]
 _PARSED_FIELDS = [
     "status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at", "event_count",

@@ -15,11 +15,13 @@ from datetime import timedelta, timezone as dt_timezone
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Membership, Organization, Role
+from core.sql import array_literal
 
 from . import timeline
 from .bulk import update_rows
@@ -155,7 +157,7 @@ def deliver_queued(*, now=None, limit=None):
     with transaction.atomic():
         rows = list(
             Notification.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("case")
+            .select_related("case__lease")
             .filter(status=NotificationStatus.QUEUED, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")[:limit]
         )
@@ -179,12 +181,17 @@ def deliver_queued(*, now=None, limit=None):
                     mail.close()
                 except OSError:
                     logger.warning("Closing the mail connection failed", exc_info=True)
-        update_rows(Notification, rows, ["status", "attempts", "next_attempt_at", "last_error", "sent_at"])
+        update_rows(Notification, rows,
+                    ["subject", "body", "status", "attempts", "next_attempt_at", "last_error", "sent_at"])
         TimelineEntry.objects.bulk_create(entries, batch_size=1000)
     return sent
 
 
 def _send(mail, row, now):
+    if not row.subject:
+        # The first notice of a case is written when it is sent, with the
+        # case as it is then, and kept on the row.
+        row.subject, row.body = opening_text(row.case, row.kind)
     message = EmailMessage(row.subject, row.body, settings.DEFAULT_FROM_EMAIL, row.recipients, connection=mail)
     try:
         message.send()
@@ -269,27 +276,23 @@ def opening_recipients(case, contacts):
     return None
 
 
-def opening_notice(case, contacts):
-    """Return (kind, addresses, subject, body) of the first notice of a new case, or None."""
-    recipients = opening_recipients(case, contacts)
-    if recipients is None:
-        return None
-    kind, addresses = recipients
-    subject, body = _warning(case) if kind == "warning" else _holder_notice(case)
-    return kind, addresses, subject, body
+def opening_text(case, kind):
+    """Return (subject, body) of the first notice of a case, of the kind `opening_recipients` chose."""
+    return _warning(case) if kind == "warning" else _holder_notice(case)
 
 
 def abuse_contacts_of(organization_ids):
-    """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in two queries."""
-    organization_ids = {pk for pk in organization_ids if pk is not None}
-    with_address = Organization.objects.filter(pk__in=organization_ids).exclude(abuse_email="")
-    contacts = {pk: [address] for pk, address in with_address.values_list("pk", "abuse_email")}
+    """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in two queries.
 
-    members = (
-        Membership.objects.filter(organization__in=organization_ids - contacts.keys(), role__in=[Role.ABUSE, Role.OWNER])
-        .exclude(user__email="")
-        .values_list("organization", "role", "user__email")
-    )
+    The ids go to the server as one array: an intake batch asks for
+    thousands, and a Django `__in` lookup prepares each one in Python.
+    """
+    ids = array_literal(sorted({pk for pk in organization_ids if pk is not None}))
+    with connection.cursor() as cursor:
+        cursor.execute(_ADDRESSES_SQL, [ids])
+        contacts = {pk: [address] for pk, address in cursor.fetchall()}
+        cursor.execute(_MEMBERS_SQL, [ids, array_literal(contacts), array_literal([Role.ABUSE, Role.OWNER])])
+        members = cursor.fetchall()
     addresses = {}
     for organization_id, role, address in members:
         addresses.setdefault(organization_id, {}).setdefault(role, set()).add(address)
@@ -297,6 +300,19 @@ def abuse_contacts_of(organization_ids):
         role = Role.ABUSE if by_role.get(Role.ABUSE) else Role.OWNER
         contacts[organization_id] = sorted(by_role[role])
     return contacts
+
+
+_ADDRESSES_SQL = f"""
+    SELECT id, abuse_email FROM {Organization._meta.db_table}
+    WHERE id = ANY(%s::bigint[]) AND abuse_email <> ''
+"""
+_MEMBERS_SQL = f"""
+    SELECT membership.organization_id, membership.role, member.email
+    FROM {Membership._meta.db_table} AS membership
+    JOIN {get_user_model()._meta.db_table} AS member ON member.id = membership.user_id
+    WHERE membership.organization_id = ANY(%s::bigint[]) AND NOT membership.organization_id = ANY(%s::bigint[])
+      AND membership.role = ANY(%s::varchar[]) AND member.email <> ''
+"""
 
 
 def alert_abuse_team(case, kind, reason, now=None):

@@ -68,11 +68,17 @@ def holdings_at(pairs):
     pairs = list(pairs)
     if not pairs:
         return []
-    addresses = array_literal(str(ipaddress.IPv4Address(str(address))) for address, _ in pairs)
+    addresses = array_literal(_address_text(address) for address, _ in pairs)
     moments = array_literal(when for _, when in pairs)
     with connection.cursor() as cursor:
         cursor.execute(_HOLDINGS_AT_SQL, [addresses, moments, *OCCUPYING_STATES])
-        return [Holding(*row) for row in cursor.fetchall()]
+        return list(map(Holding._make, cursor.fetchall()))
+
+
+def _address_text(address):
+    if isinstance(address, ipaddress.IPv4Address):
+        return str(address)
+    return str(ipaddress.IPv4Address(str(address)))
 
 
 def leases_at(pairs):

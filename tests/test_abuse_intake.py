@@ -1,3 +1,4 @@
+import gc
 import hashlib
 import ipaddress
 import json
@@ -217,3 +218,28 @@ def test_demo_seed_idempotent(listing, lessee):
     demo.seed(stdout=io.StringIO())
     assert Report.objects.count() == 4
     assert Case.objects.count() == 2
+
+
+def test_stored_report_keeps_each_submitted_value(make_user):
+    user = make_user("reporter")
+    report = store_report(channel=Channel.API, source="feed@example.net", raw=b"body",
+                          content_type="application/json", submitted_by=user, reporter_email="soc@example.net")
+    report.refresh_from_db()
+    assert (report.channel, report.source, report.content_type, bytes(report.raw), report.size,
+            report.submitted_by_id, report.reporter_email, report.status, report.parser, report.parse_attempts,
+            report.parsed_at, report.event_count, report.duplicate_count) == (
+        Channel.API, "feed@example.net", "application/json", b"body", 4, user.pk, "soc@example.net",
+        ReportStatus.RECEIVED, "", 0, None, 0, 0)
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_batch_leaves_garbage_collector_as_found(listing, lessee, enabled):
+    place_lease(listing, lessee, "198.51.100.0/24", utc(2026, 1, 1))
+    was = gc.isenabled()
+    (gc.enable if enabled else gc.disable)()
+    try:
+        record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.7",
+                             occurred_at=utc(2026, 3, 1), description="")
+        assert gc.isenabled() is enabled
+    finally:
+        (gc.enable if was else gc.disable)()

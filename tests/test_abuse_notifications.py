@@ -204,3 +204,27 @@ def test_warning_names_event_time(queued):
 def test_admin_cannot_add_notification_by_hand(admin_client):
     response = admin_client.get(reverse("admin:abuse_notification_add"))
     assert response.status_code == 403
+
+
+def test_opening_notice_queued_without_text(queued):
+    assert (queued.subject, queued.body) == ("", "")
+
+
+def test_opening_notice_text_kept_on_row_when_sent(queued):
+    deliver_queued(now=SENT_AT)
+    queued.refresh_from_db()
+    assert (queued.subject, queued.body) == (mail.outbox[0].subject, mail.outbox[0].body)
+
+
+def test_warning_names_events_added_before_sending(queued):
+    with time_machine.travel(QUEUED_AT, tick=False):
+        record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.9",
+                             occurred_at=utc(2026, 3, 2, 6), description="")
+    deliver_queued(now=SENT_AT)
+    assert ("about 198.51.100.0/24, for events seen from 2026-03-01 00:00 to 2026-03-02 06:00 UTC."
+            in mail.outbox[0].body)
+
+
+def test_admin_lists_unwritten_notice_as_written_when_sent(queued, admin_client):
+    response = admin_client.get(reverse("admin:abuse_notification_changelist"))
+    assert "(written when sent)" in response.content.decode()

@@ -42,16 +42,20 @@ class Case(models.Model):
         default=False,
         help_text="Whether the platform controlled the space's ROAs when the case opened.",
     )
+    # Indexed by case_assigned_idx, which leaves out unassigned cases.
     assigned_to = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
 
     event_count = models.PositiveIntegerField(default=0)
     first_event_at = models.DateTimeField()
     last_event_at = models.DateTimeField()
 
+    # Not indexed: nothing lists cases by policy, and the few policies are
+    # seldom deleted, which is when the foreign key is followed back.
     policy = models.ForeignKey(
-        "abuse.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "abuse.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     opened_at = models.DateTimeField()
     response_due_at = models.DateTimeField()
@@ -88,6 +92,9 @@ class Case(models.Model):
             models.Index(fields=["state", "resolution_due_at"], name="case_state_resolution_idx"),
             models.Index(fields=["lessee", "state"], name="case_lessee_state_idx"),
             models.Index(fields=["holder", "state"], name="case_holder_state_idx"),
+            models.Index(
+                fields=["assigned_to"], name="case_assigned_idx", condition=models.Q(assigned_to__isnull=False)
+            ),
         ]
 
     def __str__(self):
@@ -133,8 +140,10 @@ class TimelineEntry(models.Model):
     # Indexed by timeline_case_time_idx, which starts with it.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline", db_index=False)
     kind = models.CharField(max_length=16, choices=TimelineKind.choices)
+    # Indexed by timeline_actor_idx, which leaves out the system's entries.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(
         max_length=100, help_text="Who acted, as shown: a user's name, the lessee or the system."
@@ -147,7 +156,10 @@ class TimelineEntry(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         verbose_name_plural = "timeline entries"
-        indexes = [models.Index(fields=["case", "created_at"], name="timeline_case_time_idx")]
+        indexes = [
+            models.Index(fields=["case", "created_at"], name="timeline_case_time_idx"),
+            models.Index(fields=["actor"], name="timeline_actor_idx", condition=models.Q(actor__isnull=False)),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.text[:60]}"
