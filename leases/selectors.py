@@ -33,13 +33,17 @@ class Holding(NamedTuple):
 # lease that held the address then, and the holder of its block, or for an
 # address no lease held, of the most specific block around it. The address
 # test and the state list match lease_held_span_idx, so each pair is one
-# probe of that GiST index. The block lookup runs only for addresses no
-# lease held.
+# probe of that GiST index. The holder of a lease's block is a subquery on
+# the block's key: as a join, the planner hashed the whole block table once
+# per pair. The block lookup by address runs only for addresses no lease
+# held.
 _HOLDINGS_AT_SQL = f"""
-    SELECT held.id, held.lessee_id, held.prefix, coalesce(lease_block.holder_id, around.holder_id)
+    SELECT held.id, held.lessee_id, held.prefix, coalesce(held.holder_id, around.holder_id)
     FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
     LEFT JOIN LATERAL (
-        SELECT lease.id, lease.lessee_id, lease.prefix, lease.block_id
+        SELECT lease.id, lease.lessee_id, lease.prefix,
+               (SELECT block.holder_id FROM {IPBlock._meta.db_table} AS block WHERE block.id = lease.block_id)
+               AS holder_id
         FROM {Lease._meta.db_table} AS lease
         WHERE {ADDRESS_SPAN_SQL.format("lease.prefix")} @> {address_number_sql("pair.address")}
           AND lease.period @> pair.at
@@ -47,7 +51,6 @@ _HOLDINGS_AT_SQL = f"""
         ORDER BY masklen(lease.prefix) DESC, lease.id
         LIMIT 1
     ) AS held ON true
-    LEFT JOIN {IPBlock._meta.db_table} AS lease_block ON lease_block.id = held.block_id
     LEFT JOIN LATERAL (
         SELECT block.holder_id
         FROM {IPBlock._meta.db_table} AS block

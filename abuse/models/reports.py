@@ -93,15 +93,24 @@ class Event(models.Model):
     confidence = models.CharField(max_length=8, choices=Confidence.choices, default=Confidence.HIGH)
     description = models.TextField(blank=True)
     evidence = models.JSONField(default=dict, blank=True)
+    # The lease, lessee and holder that held the address then: the same
+    # values as the event's case, written by the same filing, and kept
+    # when a case is deleted. The case's columns carry the database's
+    # foreign key checks. Here they would add three trigger runs per
+    # event at every intake commit, a tenth of the intake's database time,
+    # to check values just read from the referenced rows. Django still
+    # applies on_delete to them.
     lease = models.ForeignKey(
         "leases.Lease", null=True, blank=True, on_delete=models.SET_NULL, related_name="abuse_events",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )
     lessee = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     holder = models.ForeignKey(
-        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+        "accounts.Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
+        db_constraint=False,
     )
     repeat_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -72,6 +72,19 @@ def setup_django():
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    warm_up_broker()
+
+
+def warm_up_broker():
+    """Open the broker connection that queued mail is announced on, as a running worker has it open.
+
+    Without this, the first batch would pay for connecting to Redis and
+    setting up Celery's producer pool, once per process.
+    """
+    from config.celery import app
+
+    with app.producer_or_acquire() as producer:
+        producer.connection.ensure_connection(max_retries=1)
 
 
 def seed_leases():
