@@ -150,6 +150,9 @@ class _Filing:
         self.cases = cases
         self.policies = policies
         self.now = timezone.now()
+        # The filing time as COPY text, made once: psycopg formats each
+        # datetime value anew, and this one is in most rows of the batch.
+        self.stamp = self.now.isoformat()
         self.opened = []
         self.events = []
         self.entries = []
@@ -243,7 +246,7 @@ class _Filing:
     def write(self):
         for case, pk in zip(self.opened, reserve_ids(Case, len(self.opened))):
             case.pk = pk
-        copy_rows(Case, _CASE_COLUMNS, (_case_values(case, self.now) for case in self.opened))
+        copy_rows(Case, _CASE_COLUMNS, (_case_values(case, self.stamp) for case in self.opened))
         self._write_events()
         joined = [case for case in self.cases.values() if not case.new and case.pk in self.touched]
         update_values(Case, _CASE_UPDATES, [
@@ -253,7 +256,7 @@ class _Filing:
             for case in joined
         ])
         copy_rows(TimelineEntry, _ENTRY_COLUMNS, (
-            (case.pk, kind, SYSTEM, internal, text, json.dumps(data), self.now)
+            (case.pk, kind, SYSTEM, internal, text, json.dumps(data), self.stamp)
             for case, kind, text, internal, data in self.entries
         ))
         self._queue_notices()
@@ -265,7 +268,7 @@ class _Filing:
             (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at, parsed.zone_assumed,
              parsed.category, parsed.type, parsed.reporter, parsed.confidence, parsed.description,
              json.dumps(parsed.evidence), holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
-             self.now)
+             self.stamp)
             for report, parsed, holding, case, repeat_count in self.events
         ]
         try:
@@ -300,7 +303,7 @@ class _Filing:
                 continue
             kind, recipients = notice
             rows.append((case.pk, kind, json.dumps(recipients), "", "", False, NotificationStatus.QUEUED,
-                         self.now, self.now, 0, ""))
+                         self.stamp, self.stamp, 0, ""))
         if rows:
             copy_rows(Notification, _NOTIFICATION_COLUMNS, rows)
             notifications.request_delivery()
@@ -327,12 +330,13 @@ _NOTIFICATION_COLUMNS = [
 ]
 
 
-def _case_values(case, now):
+def _case_values(case, stamp):
+    # A new case opens at the filing time, which `stamp` gives as text.
     return (
         case.pk, case.grouping_key, case.queue, case.category, case.severity, case.state, case.escalation,
         case.lease_id, case.lessee_id, case.holder_id, case.rpki_controlled, case.event_count, case.first_event_at,
-        case.last_event_at, case.policy.pk if case.policy else None, case.opened_at, case.response_due_at,
-        case.resolution_due_at, case.paused_total, "", now, now,
+        case.last_event_at, case.policy.pk if case.policy else None, stamp, case.response_due_at,
+        case.resolution_due_at, case.paused_total, "", stamp, stamp,
     )
 
 

@@ -33,7 +33,7 @@ class ReportTooLarge(ValueError):
     """The report exceeds ABUSE_MAX_REPORT_BYTES and was not stored."""
 
 
-def _unsaved_report(*, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
+def _unsaved_report(received_at, *, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
     """Return the report to store, unsaved; raise ReportTooLarge over the storage limit."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
@@ -47,7 +47,7 @@ def _unsaved_report(*, channel, source, raw, content_type, submitted_by=None, re
     # Model.__init__, which cost more than hashing the report.
     return Report(
         None, channel, source[:200], content_type[:100], raw, len(raw), hashlib.sha256(raw).hexdigest(),
-        timezone.now(), submitted_by.pk if submitted_by is not None else None, reporter_email,
+        received_at, submitted_by.pk if submitted_by is not None else None, reporter_email,
         *_UNPARSED_VALUES,
     )
 
@@ -240,14 +240,16 @@ def receive_many(submissions):
 
 def store_many(submissions):
     """Commit many reports unchanged; return each Report, or the ReportTooLarge error of one not stored."""
+    # The reports of a batch arrive together and share one time of receipt.
+    received_at = timezone.now()
     outcomes = []
     for submission in submissions:
         try:
-            outcomes.append(_unsaved_report(**submission))
+            outcomes.append(_unsaved_report(received_at, **submission))
         except ReportTooLarge as exc:
             outcomes.append(exc)
     with transaction.atomic():
-        _copy_reports([outcome for outcome in outcomes if isinstance(outcome, Report)])
+        _copy_reports([outcome for outcome in outcomes if isinstance(outcome, Report)], received_at.isoformat())
     return outcomes
 
 
@@ -258,13 +260,16 @@ _REPORT_COLUMNS = [
 ]
 
 
-def _copy_reports(reports):
-    """Insert unsaved reports with COPY, under keys taken from the table's sequence."""
+def _copy_reports(reports, received_stamp):
+    """Insert unsaved reports with COPY, under keys taken from the table's sequence.
+
+    `received_stamp` is their shared time of receipt as text, formatted once.
+    """
     for report, pk in zip(reports, reserve_ids(Report, len(reports))):
         report.pk = pk
     copy_rows(Report, _REPORT_COLUMNS, (
         (report.pk, report.channel, report.source, report.content_type, report.raw, report.size, report.sha256,
-         report.received_at, report.submitted_by_id, report.reporter_email, report.status, report.parser,
+         received_stamp, report.submitted_by_id, report.reporter_email, report.status, report.parser,
          report.parse_error, report.parse_notes, report.parse_attempts, report.event_count, report.duplicate_count)
         for report in reports
     ))

@@ -34,3 +34,11 @@ def test_numbers_and_booleans_round_trip():
 
 def test_empty_list_is_empty_array():
     assert array_literal([]) == "{}"
+
+
+@pytest.mark.django_db
+def test_choice_members_round_trip_as_their_values():
+    from abuse.choices import Category, Severity
+
+    assert round_trip([Category.SPAM, Category.DDOS], "varchar") == ["spam", "ddos"]
+    assert round_trip([Severity.LOW, Severity.CRITICAL], "smallint") == [int(Severity.LOW), int(Severity.CRITICAL)]
