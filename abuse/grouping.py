@@ -51,13 +51,33 @@ class _CaseRow:
         "opened_at", "paused_total", "response_due_at", "resolution_due_at", "mitigated_at", "new",
     )
 
-    def __init__(self, **values):
-        self.pk = None
+    def __init__(self, *, grouping_key, queue, category, severity, state, escalation, lease_id, lessee_id,
+                 holder_id, prefix, event_count, first_event_at, last_event_at, opened_at, paused_total,
+                 response_due_at, resolution_due_at, pk=None, rpki_controlled=False, mitigated_at=None, new=False):
+        # Plain assignments: a loop of setattr() over keyword arguments
+        # cost more than the rest of opening a case.
+        self.pk = pk
+        self.grouping_key = grouping_key
+        self.queue = queue
+        self.category = category
+        self.severity = severity
+        self.state = state
+        self.escalation = escalation
+        self.lease_id = lease_id
+        self.lessee_id = lessee_id
+        self.holder_id = holder_id
+        self.prefix = prefix
+        self.rpki_controlled = rpki_controlled
+        self.event_count = event_count
+        self.first_event_at = first_event_at
+        self.last_event_at = last_event_at
         self.policy = None
-        self.mitigated_at = None
-        self.new = False
-        for name, value in values.items():
-            setattr(self, name, value)
+        self.opened_at = opened_at
+        self.paused_total = paused_total
+        self.response_due_at = response_due_at
+        self.resolution_due_at = resolution_due_at
+        self.mitigated_at = mitigated_at
+        self.new = new
 
     @property
     def subject(self):
@@ -183,6 +203,7 @@ class _Filing:
 
     def _open(self, grouping, holding, report, parsed_events):
         category = parsed_events[0].category
+        times = [parsed.occurred_at for parsed in parsed_events]
         lessee_contacts = self.contacts.get(holding.lessee_id) if holding.lease_id is not None else None
         case = _CaseRow(
             grouping_key=grouping,
@@ -199,8 +220,8 @@ class _Filing:
             prefix=holding.prefix,
             rpki_controlled=holding.lease_id in self.controlled,
             event_count=len(parsed_events),
-            first_event_at=min(parsed.occurred_at for parsed in parsed_events),
-            last_event_at=max(parsed.occurred_at for parsed in parsed_events),
+            first_event_at=min(times) if len(times) > 1 else times[0],
+            last_event_at=max(times) if len(times) > 1 else times[0],
             opened_at=self.now,
             paused_total=_NO_PAUSE,
             response_due_at=None,
@@ -211,7 +232,7 @@ class _Filing:
         self.opened.append(case)
         self._entry(case, TimelineKind.OPENED,
                     f"Case opened for {case.subject} with {len(parsed_events)} event(s) from report {report.pk}.",
-                    data={"report": report.pk, "events": len(parsed_events)})
+                    data=_counts(report.pk, len(parsed_events)))
         notice = notifications.opening_recipients(case, self.contacts)
         if notice is not None and not notice[1]:
             logger.warning("Case for %s: no recipient for %s notification", grouping, notice[0])
@@ -226,7 +247,7 @@ class _Filing:
         case.first_event_at = min(case.first_event_at, *(parsed.occurred_at for parsed in parsed_events))
         case.last_event_at = max(case.last_event_at, *(parsed.occurred_at for parsed in parsed_events))
         self._entry(case, TimelineKind.EVENTS, f"{added} event(s) added from report {report.pk}.",
-                    data={"report": report.pk, "events": added})
+                    data=_counts(report.pk, added))
         severity = severity_for(case.category, case.event_count)
         if severity > case.severity:
             self._entry(case, TimelineKind.STATE,
@@ -240,8 +261,9 @@ class _Filing:
             case.mitigated_at = None
             self._entry(case, TimelineKind.STATE, "New events after mitigation; the case is open again.")
 
-    def _entry(self, case, kind, text, *, internal=False, data=None):
-        self.entries.append((case, kind, text, internal, data or {}))
+    def _entry(self, case, kind, text, *, internal=False, data="{}"):
+        """Add a timeline entry; `data` is its JSON text."""
+        self.entries.append((case, kind, text, internal, data))
 
     def write(self):
         for case, pk in zip(self.opened, reserve_ids(Case, len(self.opened))):
@@ -256,7 +278,7 @@ class _Filing:
             for case in joined
         ])
         copy_rows(TimelineEntry, _ENTRY_COLUMNS, (
-            (case.pk, kind, SYSTEM, internal, text, json.dumps(data), self.stamp)
+            (case.pk, kind, SYSTEM, internal, text, data, self.stamp)
             for case, kind, text, internal, data in self.entries
         ))
         self._queue_notices()
@@ -267,7 +289,7 @@ class _Filing:
         rows = [
             (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at, parsed.zone_assumed,
              parsed.category, parsed.type, parsed.reporter, parsed.confidence, parsed.description,
-             json.dumps(parsed.evidence), holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
+             json.dumps(parsed.evidence) if parsed.evidence else "{}", holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
              self.stamp)
             for report, parsed, holding, case, repeat_count in self.events
         ]
@@ -338,6 +360,11 @@ def _case_values(case, stamp):
         case.last_event_at, case.policy.pk if case.policy else None, stamp, case.response_due_at,
         case.resolution_due_at, case.paused_total, "", stamp, stamp,
     )
+
+
+def _counts(report_pk, events):
+    """The JSON data of a timeline entry that names a report and its number of events, as json.dumps writes it."""
+    return f'{{"report": {int(report_pk)}, "events": {int(events)}}}'
 
 
 def _grouping_key(holding, category):

@@ -241,3 +241,13 @@ def test_insert_skipping_stored_leaves_out_conflicts(leased):
     assert _insert_skipping_stored(rows) == [(second.pk, stored.case_id)]
     assert sorted(Event.objects.values_list("report_id", "occurred_at")) == [
         (first.pk, utc(2026, 3, 1)), (second.pk, utc(2026, 3, 2))]
+
+
+
+def test_timeline_entries_name_report_and_event_count(leased, lessee):
+    first, second = receive_many([signal("198.51.100.7", utc(2026, 3, 1)), signal("198.51.100.8", utc(2026, 3, 1))])
+    entries = TimelineEntry.objects.filter(kind__in=[TimelineKind.OPENED, TimelineKind.EVENTS]).order_by("pk")
+    assert [(entry.kind, entry.data) for entry in entries] == [
+        (TimelineKind.OPENED, {"report": first.pk, "events": 1}),
+        (TimelineKind.EVENTS, {"report": second.pk, "events": 1}),
+    ]
