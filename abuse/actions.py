@@ -15,7 +15,9 @@ from leases.choices import LeaseState
 from leases.exceptions import InvalidTransition
 
 from . import notifications, timeline
-from .choices import CLOCK_STATES, CLOSED_STATES, OPEN_STATES, CaseState, Escalation, Severity, TimelineKind
+from .choices import (
+    CLOCK_STATES, CLOSED_STATES, OPEN_STATES, CaseState, Escalation, NotificationKind, Severity, TimelineKind,
+)
 from .models import Case
 
 logger = logging.getLogger(__name__)
@@ -191,7 +193,7 @@ def escalate(case, *, user, reason):
         raise_severity(case, now, reason, user=user)
         case.escalation = max(case.escalation, Escalation.ABUSE_TEAM)
         case.save(update_fields=["severity", "escalation", "updated_at"])
-        notifications.alert_abuse_team(case, "escalated", f"Escalated: {reason}", now=now)
+        notifications.alert_abuse_team(case, NotificationKind.ESCALATED, f"Escalated: {reason}", now=now)
     return case
 
 
@@ -223,7 +225,8 @@ def suspend_lease(case, *, user, reason):
         subject = f"[Abuse case {case.pk}] Lease {lease.prefix} suspended"
         body = (f"Your lease of {lease.prefix} is suspended because of abuse case {case.pk}: {reason}\n"
                 f"Details and your response form: {notifications.case_url(case)}\n")
-        notifications.notify(case, "suspended", notifications.abuse_contacts(case.lessee), subject, body, now=now)
+        notifications.notify(case, NotificationKind.SUSPENDED, notifications.abuse_contacts(case.lessee), subject,
+                             body, now=now)
     logger.warning("Case %s: suspended lease %s", case.pk, lease.pk)
     return case
 

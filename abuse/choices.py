@@ -94,6 +94,27 @@ class Escalation(models.IntegerChoices):
     TERMINATED = 4, "Lease terminated"
 
 
+class ParserName(models.TextChoices):
+    ARF = "arf", "ARF (RFC 5965)"
+    XARF_02 = "x-arf", "X-ARF 0.2"
+    XARF_4 = "xarf4", "XARF v4"
+    JSON = "json", "Simple JSON form"
+    CSV = "csv", "CSV feed"
+    TEXT = "text", "Plain-text complaint"
+    MONITOR = "monitor", "Platform monitor"
+
+
+class NotificationKind(models.TextChoices):
+    WARNING = "warning", "Warning to the lessee"
+    HOLDER = "holder", "Notice to the holder"
+    RESPONSE_BREACHED_LESSEE = "response_breached_lessee", "Response deadline missed (lessee)"
+    RESOLUTION_BREACHED_LESSEE = "resolution_breached_lessee", "Resolution deadline missed (lessee)"
+    RESPONSE_BREACHED = "response_breached", "Response deadline missed (abuse team)"
+    RESOLUTION_BREACHED = "resolution_breached", "Resolution deadline missed (abuse team)"
+    ESCALATED = "escalated", "Escalated (abuse team)"
+    SUSPENDED = "suspended", "Lease suspended"
+
+
 class NotificationStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     SENT = "sent", "Sent"

@@ -16,7 +16,7 @@ from django.utils import timezone
 from leases.choices import LeaseState
 
 from . import actions, notifications, sla, timeline
-from .choices import CLOCK_STATES, CaseState, Escalation, TimelineKind
+from .choices import CLOCK_STATES, CaseState, Escalation, NotificationKind, TimelineKind
 from .models import Case
 
 logger = logging.getLogger(__name__)
@@ -64,8 +64,8 @@ def _escalate_response(case, now):
     timeline.record(case, TimelineKind.ESCALATION,
                     f"No response by {case.response_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
-    notifications.alert_abuse_team(case, "response_breached", "Response deadline missed", now=now)
-    _tell_lessee(case, "response_breached_lessee", "Response deadline missed",
+    notifications.alert_abuse_team(case, NotificationKind.RESPONSE_BREACHED, "Response deadline missed", now=now)
+    _tell_lessee(case, NotificationKind.RESPONSE_BREACHED_LESSEE, "Response deadline missed",
                  f"The response deadline of abuse case {case.pk} passed at "
                  f"{case.response_due_at:%Y-%m-%d %H:%M} UTC without an answer.", now)
     logger.warning("Case %s: response deadline %s missed", case.pk, case.response_due_at)
@@ -79,8 +79,8 @@ def _escalate_resolution(case, now):
     timeline.record(case, TimelineKind.ESCALATION,
                     f"Not mitigated by {case.resolution_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
-    notifications.alert_abuse_team(case, "resolution_breached", "Resolution deadline missed", now=now)
-    _tell_lessee(case, "resolution_breached_lessee", "Resolution deadline missed",
+    notifications.alert_abuse_team(case, NotificationKind.RESOLUTION_BREACHED, "Resolution deadline missed", now=now)
+    _tell_lessee(case, NotificationKind.RESOLUTION_BREACHED_LESSEE, "Resolution deadline missed",
                  f"The abuse of case {case.pk} was not marked mitigated by "
                  f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC; the abuse team has been told.", now)
     logger.warning("Case %s: resolution deadline %s missed", case.pk, case.resolution_due_at)

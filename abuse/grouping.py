@@ -287,10 +287,10 @@ class _Filing:
 
     def _write_events(self):
         rows = [
-            (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at, parsed.zone_assumed,
-             parsed.category, parsed.type, parsed.reporter, parsed.confidence, parsed.description,
-             json.dumps(parsed.evidence) if parsed.evidence else "{}", holding.lease_id, holding.lessee_id, holding.holder_id, repeat_count,
-             self.stamp)
+            (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at,
+             parsed.zone_assumed, parsed.category, parsed.type, parsed.reporter, parsed.confidence,
+             parsed.description, json.dumps(parsed.evidence) if parsed.evidence else "{}", holding.lease_id,
+             holding.lessee_id, holding.holder_id, repeat_count, self.stamp)
             for report, parsed, holding, case, repeat_count in self.events
         ]
         try:

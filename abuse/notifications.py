@@ -25,7 +25,7 @@ from core.sql import array_literal
 
 from . import timeline
 from .bulk import update_rows
-from .choices import NotificationStatus, Queue, TimelineKind
+from .choices import NotificationKind, NotificationStatus, Queue, TimelineKind
 from .models import Notification, TimelineEntry
 
 logger = logging.getLogger(__name__)
@@ -270,15 +270,15 @@ def opening_recipients(case, contacts):
     `contacts` maps an organisation id to its abuse addresses.
     """
     if case.queue == Queue.LESSEE:
-        return "warning", contacts.get(case.lessee_id, [])
+        return NotificationKind.WARNING, contacts.get(case.lessee_id, [])
     if case.queue == Queue.HOLDER:
-        return "holder", contacts.get(case.holder_id, [])
+        return NotificationKind.HOLDER, contacts.get(case.holder_id, [])
     return None
 
 
 def opening_text(case, kind):
     """Return (subject, body) of the first notice of a case, of the kind `opening_recipients` chose."""
-    return _warning(case) if kind == "warning" else _holder_notice(case)
+    return _warning(case) if kind == NotificationKind.WARNING else _holder_notice(case)
 
 
 def abuse_contacts_of(organization_ids):

@@ -228,3 +228,8 @@ def test_warning_names_events_added_before_sending(queued):
 def test_admin_lists_unwritten_notice_as_written_when_sent(queued, admin_client):
     response = admin_client.get(reverse("admin:abuse_notification_changelist"))
     assert "(written when sent)" in response.content.decode()
+
+
+def test_admin_filter_names_notification_kinds(queued, admin_client):
+    page = admin_client.get(reverse("admin:abuse_notification_changelist")).content.decode()
+    assert '<a href="?kind__exact=warning">Warning to the lessee</a>' in page

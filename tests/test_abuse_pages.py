@@ -214,3 +214,9 @@ def test_admin_bulk_pause_and_resume(case, staff):
     client_for(staff).post("/admin/abuse/case/", {"action": "resume_cases", "_selected_action": [case.pk]})
     case.refresh_from_db()
     assert case.state == CaseState.OPEN
+
+
+def test_admin_report_filter_names_parsers(case, staff):
+    page = client_for(staff).get("/admin/abuse/report/").content.decode()
+    assert '<a href="?parser__exact=monitor">Platform monitor</a>' in page
+    assert '<a href="?parser__exact=xarf4">XARF v4</a>' in page

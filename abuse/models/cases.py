@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from ..choices import (
-    OPEN_STATES, CaseState, Category, Escalation, NotificationStatus, Queue, Severity, TimelineKind,
+    OPEN_STATES, CaseState, Category, Escalation, NotificationKind, NotificationStatus, Queue, Severity, TimelineKind,
 )
 
 
@@ -176,7 +176,7 @@ class Notification(models.Model):
 
     # Indexed by notification_case_kind_idx, which starts with it.
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", db_index=False)
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200)
     body = models.TextField(blank=True)

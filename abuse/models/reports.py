@@ -3,7 +3,7 @@ from django.db import models
 
 from core.fields import CidrField
 
-from ..choices import Category, Channel, Confidence, ReportStatus
+from ..choices import Category, Channel, Confidence, ParserName, ReportStatus
 
 
 class Report(models.Model):
@@ -32,7 +32,7 @@ class Report(models.Model):
     )
     reporter_email = models.EmailField(blank=True)
     status = models.CharField(max_length=16, choices=ReportStatus.choices, default=ReportStatus.RECEIVED)
-    parser = models.CharField(max_length=32, blank=True)
+    parser = models.CharField(max_length=32, choices=ParserName.choices, blank=True)
     parse_error = models.TextField(blank=True)
     parse_notes = models.TextField(blank=True, help_text="Rows or addresses the parser skipped, and why.")
     parse_attempts = models.PositiveIntegerField(default=0)

@@ -9,6 +9,7 @@ import csv
 import io
 import zipfile
 
+from ..choices import ParserName
 from .base import ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
 from .times import parse_time
 
@@ -69,7 +70,7 @@ def _parse_zip(raw, *, feed_name, fallback_time):
         raise ParseError(
             f"The zip archive contains no .csv file (it contains {', '.join(archive.namelist()) or 'nothing'})."
         )
-    result = ParseResult("csv", [])
+    result = ParseResult(ParserName.CSV, [])
     for name in members:
         part = parse_csv_text(_decode(archive.read(name)), feed_name=feed_name or name, fallback_time=fallback_time)
         result.events.extend(part.events)
@@ -86,7 +87,7 @@ def parse_csv_text(text, *, feed_name="", fallback_time=None):
     if "time" not in columns and fallback_time is None:
         expected = ", ".join(COLUMN_NAMES["time"])
         raise ParseError(f"The CSV header has no time column; expected one of {expected}.")
-    result = ParseResult("csv", [])
+    result = ParseResult(ParserName.CSV, [])
     for number, row in enumerate(rows, start=2):
         if not any(cell.strip() for cell in row):
             continue

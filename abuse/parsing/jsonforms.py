@@ -2,7 +2,7 @@
 
 import json
 
-from ..choices import Category, Confidence
+from ..choices import Category, Confidence, ParserName
 from .base import ParsedEvent, ParseError, ParseResult, check_category, guess_category, parse_ipv4, parse_port
 from .times import parse_time
 
@@ -45,14 +45,14 @@ def parse_json(raw):
     """Parse a JSON body: XARF v4 when it has `xarf_version`, else the simple form."""
     document = load_json(raw)
     if isinstance(document, dict) and "xarf_version" in document:
-        return ParseResult("xarf4", [xarf_event(document)])
+        return ParseResult(ParserName.XARF_4, [xarf_event(document)])
     if isinstance(document, list):
         if not document:
             raise ParseError("The list is empty; send at least one object with ip, time and category.")
         # Numbered from 1 in messages. One invalid item fails the whole
         # report, so the sender corrects it and sends the list again.
-        return ParseResult("json", [simple_event(item, number) for number, item in enumerate(document, 1)])
-    return ParseResult("json", [simple_event(document)])
+        return ParseResult(ParserName.JSON, [simple_event(item, number) for number, item in enumerate(document, 1)])
+    return ParseResult(ParserName.JSON, [simple_event(document)])
 
 
 def xarf_event(document):
@@ -132,4 +132,4 @@ def parse_monitor(raw):
     document = load_json(raw)
     event = simple_event(document)
     event.reporter = "platform monitor"
-    return ParseResult("monitor", [event])
+    return ParseResult(ParserName.MONITOR, [event])

@@ -7,7 +7,7 @@ import ipaddress
 import re
 from email.parser import HeaderParser
 
-from ..choices import Category
+from ..choices import Category, ParserName
 from . import csvfeed, jsonforms, plaintext
 from .base import ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
 from .times import parse_time
@@ -140,7 +140,7 @@ def parse_arf(message, reporter):
         description=message.get("Subject", ""),
         evidence=evidence,
     )
-    return ParseResult("arf", [event], notes)
+    return ParseResult(ParserName.ARF, [event], notes)
 
 
 def first_external_hop(original):
@@ -194,7 +194,7 @@ def parse_xarf02(message, reporter):
         description=message.get("Subject", ""),
         evidence={key: value for key, value in fields.items()},
     )
-    return ParseResult("x-arf", [event])
+    return ParseResult(ParserName.XARF_02, [event])
 
 
 def _yaml_fields(text):

@@ -3,7 +3,7 @@
 import ipaddress
 import re
 
-from ..choices import Confidence
+from ..choices import Confidence, ParserName
 from .base import ParsedEvent, ParseError, ParseResult, guess_category
 from .times import parse_time
 
@@ -77,4 +77,4 @@ def parse_text(text, *, fallback_time=None, reporter="", subject=""):
         )
         for address in addresses
     ]
-    return ParseResult("text", events)
+    return ParseResult(ParserName.TEXT, events)
