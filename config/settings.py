@@ -222,6 +222,11 @@ LAB_RANGES_ALLOWED = env.bool("LAB_RANGES_ALLOWED", default=False)
 
 # Minutes a reservation keeps a prefix for the lessee during checkout.
 RESERVATION_MINUTES = env.int("RESERVATION_MINUTES", default=20)
+# While a lessee's due diligence is under review, its reservations wait for
+# the decision this long at most. After approval it has
+# RESERVATION_APPROVED_HOLD_HOURS to activate them; a rejection cancels them.
+RESERVATION_REVIEW_HOLD_HOURS = env.int("RESERVATION_REVIEW_HOLD_HOURS", default=72)
+RESERVATION_APPROVED_HOLD_HOURS = env.int("RESERVATION_APPROVED_HOLD_HOURS", default=24)
 
 # Share of lease revenue the platform keeps, in percent.
 PLATFORM_FEE_PERCENT = Decimal(env.str("PLATFORM_FEE_PERCENT", default="10"))

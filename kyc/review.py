@@ -1,6 +1,7 @@
 """Staff review of due-diligence profiles, with enhanced due diligence for high risk."""
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -107,6 +108,8 @@ def approve(profile, *, user, note=""):
     diligence: an adequate policy review and approvals by two different
     staff members in the same review round. Returns the profile.
     """
+    from leases.services import hold_reservations
+
     from .risk import assess
 
     require_staff(user)
@@ -135,6 +138,7 @@ def approve(profile, *, user, note=""):
                 "by a different staff member."
             ) from None
         approvals = locked.approvals.filter(review_round=locked.review_round).count()
+        reservations = []
         needed = ENHANCED_APPROVALS if enhanced else 1
         if approvals >= needed:
             now = timezone.now()
@@ -145,12 +149,31 @@ def approve(profile, *, user, note=""):
             locked.save()
             record_event(locked, ProfileState.IN_REVIEW, actor=user,
                     note=f"Approved until {locked.approved_until:%Y-%m-%d}" + (" (enhanced due diligence)" if enhanced else ""))
+            # Reservations held through the review get a fresh, shorter
+            # hold in which to activate them.
+            reservations = hold_reservations(
+                locked.organization, now + timedelta(hours=settings.RESERVATION_APPROVED_HOLD_HOURS),
+                note="Due diligence approved.", now=now, extend_only=False,
+            )
         else:
             record_event(locked, ProfileState.IN_REVIEW, actor=user,
                     note=f"Approval {approvals} of {needed} (enhanced due diligence)")
     copy_locked_fields(profile, locked)
     logger.info("Profile %s: approval by user %s, state %s", profile.pk, user.pk, profile.state)
+    if profile.state == ProfileState.APPROVED and reservations:
+        _tell_reservations_held(profile.organization, reservations)
     return profile
+
+
+def _tell_reservations_held(organization, reservations):
+    lines = "\n".join(
+        f"- {lease.prefix}: activate by {lease.reserved_until:%Y-%m-%d %H:%M} UTC" for lease in reservations
+    )
+    notify_organization(
+        organization, "Due diligence approved: activate your reservations",
+        f"Staff approved the due diligence of {organization.name}. These reservations are held for you:\n\n"
+        f"{lines}\n\nActivate them under Leases before then; a reservation not activated in time is released.",
+    )
 
 
 def approvals_needed(profile):

@@ -134,11 +134,21 @@ def submit(profile, *, user=None):
         locked.submitted_at = timezone.now()
         locked.save()
         record_event(locked, previous, actor=user, note=f"Review round {locked.review_round}")
+        if not locked.has_current_approval(locked.submitted_at):
+            hold_reservations_for_review(locked.organization, locked.submitted_at)
         organization_id = locked.organization_id
         transaction.on_commit(lambda: _queue_screening(organization_id, "submission"))
     copy_locked_fields(profile, locked)
     logger.info("Profile %s submitted (round %s)", profile.pk, profile.review_round)
     return profile
+
+
+def hold_reservations_for_review(organization, now):
+    """Keep the organisation's reservations from lapsing while staff review its due diligence."""
+    from leases.services import hold_reservations
+
+    until = now + timedelta(hours=settings.RESERVATION_REVIEW_HOLD_HOURS)
+    hold_reservations(organization, until, note="Held while the due diligence is under review.", now=now)
 
 
 def _queue_screening(organization_id, trigger):
@@ -148,6 +158,24 @@ def _queue_screening(organization_id, trigger):
 
 
 # --- the lease gate and renewals -----------------------------------------
+
+def awaits_review(organization, now=None):
+    """Return True when only a due-diligence review in progress keeps `organization` from activating leases.
+
+    That is a profile submitted, in review or waiting for more information,
+    without a current approval from an earlier round. False when
+    KYC_REQUIRED_FOR_ACTIVATION is off.
+    """
+    if not settings.KYC_REQUIRED_FOR_ACTIVATION:
+        return False
+    profile = ClientProfile.objects.filter(organization=organization).first()
+    if profile is None or profile.state not in REVIEW_STATES:
+        return False
+    return not profile.has_current_approval(now or timezone.now())
+
+
+REVIEW_STATES = (ProfileState.SUBMITTED, ProfileState.IN_REVIEW, ProfileState.MORE_INFORMATION)
+
 
 def ensure_can_activate(organization):
     """Raise KycRequired unless `organization` has a current due-diligence approval.

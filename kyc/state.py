@@ -1,5 +1,7 @@
 """Helpers shared by the profile state changes: row locks, history, permission checks."""
 
+from django.utils import timezone
+
 from .choices import ProfileState
 from .exceptions import KycError
 from .models import ClientProfile, ProfileEvent
@@ -26,7 +28,11 @@ def require_staff(user):
 
 
 def reject_locked_profile(locked, previous, user, note):
+    """Reject the profile and cancel its organisation's reservations, which it can no longer activate."""
+    from leases.services import cancel_reservations
+
     locked.state = ProfileState.REJECTED
     locked.approved_until = None
     locked.save(update_fields=["state", "approved_until", "updated_at"])
     record_event(locked, previous, actor=user, note=note)
+    cancel_reservations(locked.organization, note="The due diligence was rejected.", now=timezone.now())

@@ -123,6 +123,7 @@ class LeaseEvent(models.Model):
         TERMINATED = "terminated", "Terminated"
         CANCELLED = "cancelled", "Cancelled"
         LAPSED = "lapsed", "Reservation lapsed"
+        HOLD_CHANGED = "hold_changed", "Reservation hold changed"
         ORIGIN_CHANGED = "origin_changed", "Origin ASN changed"
 
     lease = models.ForeignKey(Lease, on_delete=models.CASCADE, related_name="events")

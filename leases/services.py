@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
-from kyc.services import ensure_can_activate
+from kyc.services import awaits_review, ensure_can_activate
 from marketplace.choices import ListingStatus
 from rpki.services import schedule_reconciliation
 
@@ -117,11 +117,63 @@ def _lapse(lease, now):
     logger.info("Reservation %s of %s lapsed", lease.pk, lease.prefix)
 
 
+def reservation_hold(lessee, now):
+    """Return how long a new reservation of `lessee` holds its space.
+
+    RESERVATION_MINUTES, the time of a checkout; or, while the lessee's
+    due diligence is under review and activation must wait for it,
+    RESERVATION_REVIEW_HOLD_HOURS.
+    """
+    if awaits_review(lessee, now):
+        return timedelta(hours=settings.RESERVATION_REVIEW_HOLD_HOURS)
+    return timedelta(minutes=settings.RESERVATION_MINUTES)
+
+
+def hold_reservations(lessee, until, *, note, now, extend_only=True):
+    """Set the hold of the lessee's running reservations to `until`; return the reservations changed.
+
+    With `extend_only`, a hold that already runs later is kept. Each change
+    is recorded in the lease's history with `note`.
+    """
+    changed = []
+    with transaction.atomic():
+        reservations = Lease.objects.select_for_update().filter(
+            lessee=lessee, state=LeaseState.RESERVED, reserved_until__gt=now
+        ).order_by("pk")
+        for lease in reservations:
+            if lease.reserved_until == until or (extend_only and lease.reserved_until > until):
+                continue
+            lease.reserved_until = until
+            lease.save(update_fields=["reserved_until", "updated_at"])
+            _record(lease, LeaseEvent.Kind.HOLD_CHANGED, note=f"{note} Held until {until:%Y-%m-%d %H:%M} UTC.",
+                    now=now)
+            changed.append(lease)
+    if changed:
+        logger.info("Held %s reservations of organisation %s until %s", len(changed), lessee.pk, until)
+    return changed
+
+
+def cancel_reservations(lessee, *, note, now):
+    """Cancel the lessee's running reservations, recording `note`; return how many."""
+    with transaction.atomic():
+        reservations = list(
+            Lease.objects.select_for_update().filter(lessee=lessee, state=LeaseState.RESERVED).order_by("pk")
+        )
+        for lease in reservations:
+            lease.state = LeaseState.CANCELLED
+            lease.cancelled_at = now
+            lease.save(update_fields=["state", "cancelled_at", "updated_at"])
+            _record(lease, LeaseEvent.Kind.CANCELLED, from_state=LeaseState.RESERVED, note=note, now=now)
+    if reservations:
+        logger.info("Cancelled %s reservations of organisation %s: %s", len(reservations), lessee.pk, note)
+    return len(reservations)
+
+
 def reserve(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew=True, user=None):
     """Reserve the first free prefix of `prefix_length` in the listing's block.
 
-    The reservation holds the space for RESERVATION_MINUTES; `activate` turns
-    it into a running lease. Raises LeaseConflict when no prefix of that
+    The reservation holds the space for the time `reservation_hold` gives;
+    `activate` turns it into a running lease. Raises LeaseConflict when no prefix of that
     length is free, LeaseError for a request the listing does not allow.
     """
     prefix_length = int(prefix_length)
@@ -164,7 +216,7 @@ def reserve(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew
                     auto_renew=auto_renew,
                     origin_asn=origin_asn,
                     state=LeaseState.RESERVED,
-                    reserved_until=now + timedelta(minutes=settings.RESERVATION_MINUTES),
+                    reserved_until=now + reservation_hold(lessee, now),
                     created_by=user,
                 )
                 _record(lease, LeaseEvent.Kind.RESERVED, actor=user, now=now)
