@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
@@ -6,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.access import can_manage, organizations_for
 from accounts.decorators import organization_required
+from kyc.services import awaits_review
 
 from . import services
 from .choices import LIVE_STATES, LeaseState
@@ -59,7 +61,9 @@ def lease_reservation(request, pk):
     lease = _lessee_lease(request, pk)
     if lease.state != LeaseState.RESERVED:
         return redirect("leases:lease-detail", pk=lease.pk)
-    return render(request, "leases/reservation.html", {"lease": lease})
+    context = {"lease": lease, "awaits_review": awaits_review(lease.lessee),
+               "approved_hold_hours": settings.RESERVATION_APPROVED_HOLD_HOURS}
+    return render(request, "leases/reservation.html", context)
 
 
 @require_POST

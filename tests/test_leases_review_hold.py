@@ -170,3 +170,19 @@ def test_held_reservation_lapses_after_review_hold(newcomer, make_listing, holde
         assert release_lapsed_reservations_task() == 1
     lease.refresh_from_db()
     assert lease.state == LeaseState.CANCELLED
+
+
+def test_reservation_page_explains_review_hold(newcomer, make_listing, holder, client):
+    submitted(newcomer)
+    lease = reserve(make_listing(holder), newcomer)
+    client.force_login(newcomer.owner)
+    page = client.get(f"/leases/{lease.pk}/reservation/").content.decode()
+    assert ("Your due diligence is under review, so the reservation waits for the decision until then. Once staff "
+            "approve it, you have 24 hours to activate the reservation; we e-mail you the deadline.") in page
+
+
+def test_reservation_page_omits_review_hold_for_approved_lessee(lessee, make_listing, holder, client):
+    lease = reserve(make_listing(holder), lessee)
+    client.force_login(lessee.owner)
+    page = client.get(f"/leases/{lease.pk}/reservation/").content.decode()
+    assert "review-hold" not in page
