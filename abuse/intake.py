@@ -113,7 +113,7 @@ def _parse_reports(reports):
         report.parse_attempts += 1
         report.parsed_at = now
         try:
-            result = parse(bytes(report.raw), report.content_type)
+            result = parse(bytes(report.raw), report.content_type, as_json=report.channel in _JSON_CHANNELS)
         except ParseError as exc:
             report.status = ReportStatus.FAILED
             report.parse_error = str(exc)
@@ -208,6 +208,9 @@ def refile_stalled(*, now=None, limit=None):
     return len(reports)
 
 
+# Channels whose bodies are read as JSON whatever content type they were
+# sent with: the REST API and the public form.
+_JSON_CHANNELS = (Channel.API, Channel.FORM)
 # The fields after reporter_email, as a new report has them.
 _UNPARSED_VALUES = (ReportStatus.RECEIVED, "", "", "", 0, None, 0, 0)
 _FAILED_FIELDS = ["status", "parse_error", "parse_attempts", "parsed_at"]

@@ -7,7 +7,7 @@ from django.urls import get_resolver, reverse
 from rest_framework.test import APIClient
 
 from abuse.choices import CaseState, Category, ReportStatus
-from abuse.intake import record_monitor_event
+from abuse.intake import record_monitor_event, reparse
 from abuse.models import Case, Report, TimelineEntry
 from abuse import actions
 from accounts.models import Membership, Role
@@ -264,3 +264,21 @@ def test_submit_list_lists_each_case_once(case, api_client_for, make_user):
     response = post_json(client, "/api/abuse/reports/", events)
     assert response.status_code == 201
     assert response.json()["cases"] == [case.pk]
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "text/plain; charset=utf-8",
+                                          "text/csv"])
+def test_submitted_report_keeps_content_type_sent(case, api_client_for, make_user, content_type):
+    client = api_client_for(make_user())
+    body = '{"ip": "198.51.100.8", "time": "2026-03-02T10:00:00Z", "category": "spam"}'
+    response = client.post("/api/abuse/reports/", body, content_type=content_type)
+    report = Report.objects.latest("pk")
+    assert (response.status_code, report.content_type, report.status) == (201, content_type, "parsed")
+
+
+def test_reparse_reads_api_body_as_json_whatever_content_type(case, api_client_for, make_user):
+    client = api_client_for(make_user())
+    body = '{"ip": "198.51.100.8", "time": "2026-03-02T10:00:00Z", "category": "spam"}'
+    client.post("/api/abuse/reports/", body, content_type="text/plain")
+    report = reparse(Report.objects.latest("pk"))
+    assert (report.status, report.parser) == ("parsed", "json")

@@ -41,7 +41,10 @@ class RawJSONParser(BaseParser):
 
 
 class RawBodyParser(RawJSONParser):
-    """Takes a body of any other content type as bytes, so it is stored and read as JSON, not rejected with 415."""
+    """Takes a body of any other content type as bytes, so it is stored and read as JSON, not rejected with 415.
+
+    The report keeps the content type it was sent with, as evidence.
+    """
 
     media_type = "*/*"
 
@@ -51,7 +54,7 @@ def _intake_response(request, channel, source, reporter_email="", serializer_cla
     body = request.data if isinstance(request.data, bytes) else b""
     try:
         report = receive(
-            channel=channel, source=source, raw=body, content_type="application/json",
+            channel=channel, source=source, raw=body, content_type=request.content_type or "application/json",
             submitted_by=request.user if request.user.is_authenticated else None, reporter_email=reporter_email,
         )
     except ReportTooLarge as exc:

@@ -18,7 +18,12 @@ __all__ = ["ParseError", "ParseResult", "ParsedEvent", "parse"]
 MONITOR_CONTENT_TYPE = "application/vnd.ipl-monitor+json"
 
 
-def parse(raw, content_type):
+def parse(raw, content_type, *, as_json=False):
+    """Return the ParseResult of a report; raise ParseError naming what is wrong.
+
+    `as_json` reads the body as JSON whatever `content_type` says, as the
+    REST API promises its clients.
+    """
     from . import csvfeed, jsonforms, mail, plaintext
 
     limit = settings.ABUSE_MAX_PARSE_BYTES
@@ -30,7 +35,7 @@ def parse(raw, content_type):
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type == MONITOR_CONTENT_TYPE:
         result = jsonforms.parse_monitor(raw)
-    elif content_type == "application/json":
+    elif as_json or content_type == "application/json":
         result = jsonforms.parse_json(raw)
     elif content_type in ("text/csv", "application/zip", "application/x-zip-compressed"):
         result = csvfeed.parse_feed(raw)
