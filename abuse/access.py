@@ -4,15 +4,38 @@ Lessees see the cases of their leases, holders the cases on their space.
 Internal timeline entries reach neither; staff see everything in the admin.
 """
 
-from django.db.models import Q
+from django.db.models import Case as CaseExpression, F, Q, When
 
 from accounts.access import organizations_for
 from accounts.models import Role
 
+from .choices import OPEN_STATES
 from .models import Case, TimelineEntry
 
 # Roles that may answer a case on the lessee's behalf.
 ANSWERING_ROLES = (Role.OWNER, Role.ADMIN, Role.TECHNICAL, Role.ABUSE)
+
+
+def by_next_deadline(cases):
+    """Annotate `next_due`, the deadline the lessee must meet next, and order by it; closed cases come last.
+
+    The response deadline until the lessee responds, then the resolution
+    deadline until the case is mitigated.
+    """
+    return with_next_due(cases).order_by(*NEXT_DEADLINE_ORDER)
+
+
+def with_next_due(cases):
+    return cases.annotate(
+        next_due=CaseExpression(
+            When(state__in=OPEN_STATES, responded_at__isnull=True, then=F("response_due_at")),
+            When(state__in=OPEN_STATES, mitigated_at__isnull=True, then=F("resolution_due_at")),
+            default=None,
+        )
+    )
+
+
+NEXT_DEADLINE_ORDER = (F("next_due").asc(nulls_last=True), "pk")
 
 
 def visible_cases(user):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.db.models import Case as CaseExpression, F, Q, When
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -19,6 +19,7 @@ from core.fields import to_network
 
 from . import actions, intake, notifications
 from .choices import OPEN_STATES
+from .access import NEXT_DEADLINE_ORDER, with_next_due
 from .models import Case, Event, Notification, Report, SlaPolicy, TimelineEntry
 
 
@@ -119,14 +120,11 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
     def get_queryset(self, request):
-        # The deadline the lessee must meet next; closed cases sort last.
-        return super().get_queryset(request).annotate(
-            next_due=CaseExpression(
-                When(state__in=OPEN_STATES, responded_at__isnull=True, then=F("response_due_at")),
-                When(state__in=OPEN_STATES, mitigated_at__isnull=True, then=F("resolution_due_at")),
-                default=None,
-            )
-        ).order_by(F("next_due").asc(nulls_last=True), "pk")
+        return with_next_due(super().get_queryset(request))
+
+    def get_ordering(self, request):
+        # The changelist orders by this, not by the queryset's order_by.
+        return NEXT_DEADLINE_ORDER
 
     def get_search_results(self, request, queryset, search_term):
         term = search_term.strip()

@@ -282,3 +282,14 @@ def test_reparse_reads_api_body_as_json_whatever_content_type(case, api_client_f
     client.post("/api/abuse/reports/", body, content_type="text/plain")
     report = reparse(Report.objects.latest("pk"))
     assert (report.status, report.parser) == ("parsed", "json")
+
+
+def test_case_list_orders_by_next_deadline(case, lessee, api_client_for):
+    record_monitor_event(source="dnsbl", category=Category.PHISHING, ip="198.51.100.5",
+                         occurred_at=utc(2026, 3, 1), description="")
+    acknowledged = Case.objects.get(category=Category.PHISHING)
+    Case.objects.filter(pk=case.pk).update(response_due_at=utc(2026, 3, 2, 3), resolution_due_at=utc(2026, 3, 2, 9))
+    Case.objects.filter(pk=acknowledged.pk).update(state=CaseState.ACKNOWLEDGED, responded_at=utc(2026, 3, 2),
+                                                   response_due_at=utc(2026, 3, 2), resolution_due_at=utc(2026, 3, 2, 5))
+    results = api_client_for(lessee.owner).get("/api/abuse/cases/").json()["results"]
+    assert [row["id"] for row in results] == [case.pk, acknowledged.pk]

@@ -220,3 +220,43 @@ def test_admin_report_filter_names_parsers(case, staff):
     page = client_for(staff).get("/admin/abuse/report/").content.decode()
     assert '<a href="?parser__exact=monitor">Platform monitor</a>' in page
     assert '<a href="?parser__exact=xarf4">XARF v4</a>' in page
+
+
+@pytest.fixture
+def queue(case, lessee):
+    """Four cases of the lessee whose next deadlines differ from their resolution deadlines.
+
+    Returned in the order of their next deadline: an open case due to respond
+    first, another open case, an acknowledged case due to mitigate, and a
+    resolved case.
+    """
+    for category in (Category.PHISHING, Category.MALWARE, Category.SCANNING):
+        record_monitor_event(source="dnsbl", category=category, ip="198.51.100.5",
+                             occurred_at=utc(2026, 3, 1), description="")
+    start = utc(2026, 3, 2)
+    hours = [utc(2026, 3, 2, hour) for hour in range(24)]
+    first = Case.objects.get(category=Category.SPAM)
+    second = Case.objects.get(category=Category.PHISHING)
+    acknowledged = Case.objects.get(category=Category.MALWARE)
+    resolved = Case.objects.get(category=Category.SCANNING)
+    Case.objects.filter(pk=first.pk).update(response_due_at=hours[1], resolution_due_at=hours[10])
+    Case.objects.filter(pk=second.pk).update(response_due_at=hours[3], resolution_due_at=hours[20])
+    Case.objects.filter(pk=acknowledged.pk).update(state=CaseState.ACKNOWLEDGED, responded_at=start,
+                                                   response_due_at=hours[0], resolution_due_at=hours[5])
+    Case.objects.filter(pk=resolved.pk).update(state=CaseState.RESOLVED, closed_at=start,
+                                               response_due_at=hours[0], resolution_due_at=hours[0])
+    return [first, second, acknowledged, resolved]
+
+
+def links_in_order(page, template, cases):
+    return sorted((case.pk for case in cases), key=lambda pk: page.index(template.format(pk)))
+
+
+def test_admin_queue_orders_by_next_deadline_closed_last(queue, staff):
+    page = client_for(staff).get("/admin/abuse/case/").content.decode()
+    assert links_in_order(page, "/admin/abuse/case/{}/change/", queue) == [case.pk for case in queue]
+
+
+def test_case_list_orders_by_next_deadline_closed_last(queue, lessee):
+    page = client_for(lessee.owner).get("/abuse/", {"show": "all"}).content.decode()
+    assert links_in_order(page, '/abuse/cases/{}/"', queue) == [case.pk for case in queue]

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import actions, metrics
-from ..access import can_answer, visible_cases
+from ..access import by_next_deadline, can_answer, visible_cases
 from ..choices import Channel
 from ..intake import ReportTooLarge, receive, reparse
 from ..models import Case, Report
@@ -110,14 +110,12 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     permission_classes = [IsAuthenticated]
     filterset_fields = ["state", "category", "severity", "queue"]
-    ordering_fields = ["resolution_due_at", "response_due_at", "opened_at", "severity"]
+    ordering_fields = ["next_due", "resolution_due_at", "response_due_at", "opened_at", "severity"]
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return visible_cases(self.request.user).select_related("lease", "lessee", "holder").order_by(
-            "resolution_due_at", "pk"
-        )
+        return by_next_deadline(visible_cases(self.request.user).select_related("lease", "lessee", "holder"))
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action != "list" else CaseSerializer
