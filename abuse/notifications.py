@@ -315,9 +315,14 @@ _MEMBERS_SQL = f"""
 """
 
 
+def admin_case_url(case):
+    """Return the case's page in the admin, where the abuse team works on it."""
+    return settings.ABUSE_SITE_URL.rstrip("/") + reverse("admin:abuse_case_change", args=[case.pk])
+
+
 def alert_abuse_team(case, kind, reason, now=None):
     subject = f"[Abuse case {case.pk}] {reason}"
-    body = f"{reason}\nCase: {case_url(case)}\nSeverity: {case.get_severity_display()}\n"
+    body = f"{reason}\nCase: {admin_case_url(case)}\nSeverity: {case.get_severity_display()}\n"
     return notify(
         case, kind, [settings.ABUSE_TEAM_EMAIL], subject, body, internal=True, now=now
     )

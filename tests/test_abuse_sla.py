@@ -245,3 +245,17 @@ def test_resolution_breach_mails_lessee(open_case, lessee, escalate):
     mail.outbox.clear()
     escalate(OPENED + timedelta(hours=72))
     assert sorted(message.to[0] for message in mail.outbox) == ["abuse-team@localhost", "abuse@lessee.example"]
+
+
+def test_abuse_team_mail_links_to_admin_case_page(holder, make_listing, escalate, settings):
+    settings.ABUSE_SITE_URL = "https://abuse.example.net"
+    make_listing(holder, "198.51.100.0/24")
+    with time_machine.travel(OPENED, tick=False):
+        record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.250",
+                             occurred_at=OPENED, description="")
+    case = Case.objects.get()
+    deliver_queued()
+    mail.outbox.clear()
+    escalate(OPENED + timedelta(hours=24))
+    [message] = mail.outbox
+    assert f"Case: https://abuse.example.net/admin/abuse/case/{case.pk}/change/\n" in message.body
