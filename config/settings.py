@@ -399,3 +399,18 @@ KYC_STAFF_EMAILS = env.list("KYC_STAFF_EMAILS", default=[])
 # Abuse cases, PTR churn flags and blocklist listings count towards the risk
 # score when they are younger than this.
 KYC_RISK_HISTORY_DAYS = env.int("KYC_RISK_HISTORY_DAYS", default=365)
+
+# --- marketplace ---
+# Proof of control by ROA. A holder proves that it controls a block with a
+# ROA for the block's prefix with this origin ASN and maxLength equal to the
+# prefix length. Only the resource holder can issue a ROA for that space.
+# Use an ASN that the operator holds, so that a proof ROA left in place
+# authorises nobody else to originate the block. It must differ from
+# RPKI_PARKING_ASN, because the platform publishes its own parking ROAs
+# with that ASN and those must never count as a holder's proof. A system
+# check rejects the clash. The default is from the documentation range
+# (RFC 5398), like that of RPKI_PARKING_ASN, so set the real one.
+MARKETPLACE_PROOF_ASN = env.int("MARKETPLACE_PROOF_ASN", default=64510)
+# Days a requested ROA proof stays pending before it fails. The holder can
+# then request it again.
+MARKETPLACE_PROOF_DAYS = env.int("MARKETPLACE_PROOF_DAYS", default=14)

@@ -31,6 +31,15 @@ class IPBlock(models.Model):
         max_length=16, choices=VerificationMethod.choices, blank=True
     )
     verified_at = models.DateTimeField(null=True, blank=True)
+    verification_requested_at = models.DateTimeField(
+        null=True, blank=True,
+        help_text="When the holder last requested a ROA proof; the proof fails "
+        "MARKETPLACE_PROOF_DAYS after it.",
+    )
+    verification_note = models.CharField(
+        max_length=500, blank=True,
+        help_text="Outcome of the last ROA check: the VRP that proved control, or why the proof failed.",
+    )
     description = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -45,6 +54,26 @@ class IPBlock(models.Model):
                 name="ipblock_no_overlap",
                 expressions=[(OpClass("prefix", name="inet_ops"), RangeOperators.OVERLAPS)],
                 violation_error_message="This block overlaps a block that is already registered.",
+            ),
+            # The ROA check fails a pending proof by its request time, so a
+            # proof without one would stay pending for ever.
+            models.CheckConstraint(
+                condition=~models.Q(
+                    verification_status=VerificationStatus.PENDING,
+                    verification_method=VerificationMethod.ROA,
+                )
+                | models.Q(verification_requested_at__isnull=False),
+                name="ipblock_roa_proof_requested_at",
+                violation_error_message="Fill in the verification requested at field, because a "
+                "pending ROA proof fails a fixed number of days after its request.",
+            ),
+        ]
+        indexes = [
+            # The ROA check reads only the pending proofs.
+            models.Index(
+                fields=["verification_requested_at"],
+                condition=models.Q(verification_status=VerificationStatus.PENDING),
+                name="ipblock_pending_proof_idx",
             ),
         ]
 

@@ -5,6 +5,8 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.verification import check_roa_proofs
+
 from .choices import ImportStatus
 from .models import DataImport, RouteObservation, Vrp
 from .parsers import ParseError, parse_routes, parse_vrps
@@ -55,6 +57,11 @@ def import_vrps(text, *, filename="", user=None):
         record.parsed_at = timezone.now()
         record.save(update_fields=["format", "status", "row_count", "skipped_count", "parsed_at"])
     logger.info("Imported %s VRPs from import %s (%s skipped)", record.row_count, record.pk, parsed.skipped)
+    # A pending ROA proof of a block can succeed only when the VRPs change,
+    # so each import checks the pending proofs and fails the overdue ones.
+    # The check runs after the commit so that it reads the new set, and
+    # `robust` logs its failure instead of failing the committed import.
+    transaction.on_commit(check_roa_proofs, robust=True)
     return record
 
 
