@@ -11,6 +11,7 @@ from monitoring.prefixlists import ensure_not_on_drop
 
 from .choices import ListingStatus
 from .models import IPBlock, Listing
+from .verification import ensure_block_verified
 
 logger = logging.getLogger(__name__)
 
@@ -77,8 +78,9 @@ def create_block(*, holder, prefix, rir, country, description=""):
 def change_listing_status(listing, action):
     """Publish, pause or withdraw `listing`; raise ValidationError when the status forbids it.
 
-    Leases already signed keep running whatever the listing's status; the
-    status only decides whether new leases can be made.
+    Only a listing of a verified block can be published. Leases already
+    signed keep running whatever the listing's status; the status only
+    decides whether new leases can be made.
     """
     if action not in LISTING_TRANSITIONS:
         raise ValidationError(
@@ -86,7 +88,9 @@ def change_listing_status(listing, action):
         )
     target, sources = LISTING_TRANSITIONS[action]
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        # Locks the block row too, so staff cannot withdraw its verification
+        # while the listing is being published.
+        locked = Listing.objects.select_for_update().select_related("block").get(pk=listing.pk)
         if locked.status not in sources:
             raise ValidationError(
                 f"Listing {listing.block.prefix} is {locked.get_status_display().lower()}; "
@@ -94,6 +98,7 @@ def change_listing_status(listing, action):
                 code="status",
             )
         if target == ListingStatus.PUBLISHED:
+            ensure_block_verified(locked.block)
             # DROP may have been imported after the block was registered.
             ensure_not_on_drop(listing.block.prefix)
         locked.status = target

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Organization, Role
-from marketplace.choices import RIR, ListingStatus, Terms
+from marketplace.choices import RIR, ListingStatus, Terms, VerificationStatus
 from marketplace.models import IPBlock, Listing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,11 @@ def lessee(make_organization):
 def make_listing(db):
     def make(holder, prefix="198.51.100.0/24", *, price="0.45", terms=Terms.BOTH,
              status=ListingStatus.PUBLISHED, max_prefix_length=24, allow_split=True, **fields):
-        block = IPBlock.objects.create(prefix=prefix, holder=holder, rir=RIR.RIPE, country="NL")
+        # Only a verified block's listing can be published.
+        block = IPBlock.objects.create(
+            prefix=prefix, holder=holder, rir=RIR.RIPE, country="NL",
+            verification_status=VerificationStatus.VERIFIED,
+        )
         return Listing.objects.create(
             block=block,
             price_per_ip_month=Decimal(price),

@@ -119,7 +119,9 @@ def test_listing_delete_with_leases_is_409(holder_api, holder, lessee, make_list
 
 
 def test_listing_create_and_publish(holder_api, holder):
-    block = IPBlock.objects.create(prefix="198.18.0.0/22", holder=holder, rir="ripe", country="NL")
+    block = IPBlock.objects.create(
+        prefix="198.18.0.0/22", holder=holder, rir="ripe", country="NL", verification_status="verified"
+    )
 
     created = holder_api.post(
         "/api/listings/",
