@@ -11,6 +11,7 @@ urlpatterns = [
     path("blocks/", views.block_list, name="block-list"),
     path("blocks/new/", views.block_create, name="block-create"),
     path("blocks/<int:pk>/", views.block_detail, name="block-detail"),
+    path("blocks/<int:pk>/verify/", views.block_verify, name="block-verify"),
     path("blocks/<int:pk>/listing/", views.listing_edit, name="listing-edit"),
     path(
         "listings/<int:pk>/<str:action>/", views.listing_status, name="listing-status"

@@ -15,7 +15,7 @@ from leases.exceptions import LeaseError
 from leases.models import Lease
 from leases.revenue import monthly_revenue
 
-from . import services
+from . import services, verification
 from .choices import ListingStatus
 from .filters import ListingFilter
 from .forms import BlockForm, ListingForm, RentForm
@@ -137,8 +137,27 @@ def block_detail(request, pk):
         "listing": listing,
         "leases": leases[:200],
         "can_manage": can_manage(request.user, request.organization),
+        "proof": verification.roa_proof_for(block),
+        "proof_pending": verification.is_pending_roa_proof(block),
     }
     return render(request, "marketplace/block_detail.html", context)
+
+
+@require_POST
+@organization_required(manage=True)
+def block_verify(request, pk):
+    """Start the ROA proof of block `pk` and return to the block page, which shows the ROA."""
+    block = get_object_or_404(IPBlock.objects.filter(holder=request.organization), pk=pk)
+    try:
+        verification.request_roa_proof(block)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if verification.is_pending_roa_proof(block):
+            messages.success(request, verification.roa_proof_for(block).instructions)
+        else:
+            messages.success(request, f"{block.prefix} is verified. {block.verification_note}")
+    return redirect("marketplace:block-detail", pk=block.pk)
 
 
 @organization_required(manage=True)

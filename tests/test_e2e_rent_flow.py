@@ -1,5 +1,6 @@
 """The whole flow in headless Chromium: a holder lists a block, a lessee rents a /24 of it."""
 
+import json
 import re
 from contextlib import contextmanager
 
@@ -7,6 +8,7 @@ import pytest
 
 from leases.choices import LeaseState
 from leases.models import Lease
+from rpki.imports import import_vrps
 from tests.conftest import require_binary
 
 CHROMIUM_ARGS = [
@@ -57,6 +59,9 @@ def _list_block(page, base_url):
     page.fill("input[name=country]", "NL")
     page.click("button:has-text('Add block')")
     page.wait_for_selector("text=Added 198.18.0.0/22")
+    # The imported VRPs hold the proof ROA, so the block is verified at once.
+    page.click("button:has-text('Verify by ROA')")
+    page.wait_for_selector("text=198.18.0.0/22 is verified")
     page.click("text=Create listing")
     page.fill("input[name=price_per_ip_month]", "0.50")
     page.fill("input[name=yearly_discount_percent]", "10")
@@ -85,9 +90,16 @@ def _rent_a_24(page, base_url):
 
 @pytest.mark.e2e
 @pytest.mark.django_db(transaction=True)
-def test_holder_lists_lessee_rents(live_server, holder, lessee, plain_http_cookies):
+def test_holder_lists_lessee_rents(live_server, holder, lessee, plain_http_cookies, settings):
     holder_name, lessee_name = holder.owner.username, lessee.owner.username
     base_url = live_server.url
+    # Only a verified block can be published: the holder proves control by ROA.
+    import_vrps(
+        json.dumps({"roas": [
+            {"asn": f"AS{settings.MARKETPLACE_PROOF_ASN}", "prefix": "198.18.0.0/22", "maxLength": 22, "ta": "ripe"},
+        ]}),
+        filename="vrps.json",
+    )
 
     with chromium() as browser:
         holder_page = browser.new_context().new_page()

@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.access import managed_organizations
@@ -6,6 +7,7 @@ from core.ipspace import validate_block_prefix
 from core.validators import country_code, currency_code
 
 from ..models import IPBlock, Listing
+from ..verification import is_pending_roa_proof, roa_proof_for
 
 
 def _managed_organization(request, organization_id, field):
@@ -28,6 +30,18 @@ def _managed_organization(request, organization_id, field):
     return candidates[0]
 
 
+class RoaProofSerializer(serializers.Serializer):
+    """The ROA a holder creates to prove control of a block, while the proof is pending."""
+
+    prefix = serializers.CharField()
+    origin_asn = serializers.IntegerField(source="asn")
+    max_length = serializers.IntegerField()
+    deadline = serializers.DateTimeField(
+        help_text="The proof fails when the ROA has not appeared by then."
+    )
+    instructions = serializers.CharField()
+
+
 class BlockSerializer(serializers.ModelSerializer):
     prefix = serializers.CharField(
         help_text="CIDR notation as registered with the RIR, for example 203.0.113.0/24. "
@@ -39,14 +53,28 @@ class BlockSerializer(serializers.ModelSerializer):
     )
     address_count = serializers.IntegerField(read_only=True)
     listing = serializers.PrimaryKeyRelatedField(read_only=True)
+    roa_proof = serializers.SerializerMethodField(
+        help_text="The ROA to create while a ROA proof is pending, otherwise null. "
+        "POST verify/ starts the proof."
+    )
 
     class Meta:
         model = IPBlock
         fields = [
             "id", "prefix", "holder", "rir", "country", "description", "address_count",
-            "verification_status", "verified_at", "listing", "created_at", "updated_at",
+            "verification_status", "verification_method", "verified_at", "verification_requested_at",
+            "verification_note", "roa_proof", "listing", "created_at", "updated_at",
         ]
-        read_only_fields = ["verification_status", "verified_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "verification_status", "verification_method", "verified_at", "verification_requested_at",
+            "verification_note", "created_at", "updated_at",
+        ]
+
+    @extend_schema_field(RoaProofSerializer(allow_null=True))
+    def get_roa_proof(self, block):
+        if not is_pending_roa_proof(block):
+            return None
+        return RoaProofSerializer(roa_proof_for(block)).data
 
     def validate_prefix(self, value):
         if self.instance is not None and value != str(self.instance.prefix):

@@ -11,14 +11,14 @@ from leases.api.errors import lease_error_response
 from leases.api.serializers import LeaseSerializer, RentSerializer
 from leases.exceptions import LeaseError
 
-from .. import services
+from .. import services, verification
 from ..choices import ListingStatus
 from ..filters import ListingFilter
 from ..models import IPBlock, Listing
 from .serializers import BlockSerializer, ListingSerializer
 
 # Actions that change a block or listing; only members who manage the holder may use them.
-CHANGING_ACTIONS = ("update", "partial_update", "destroy", "publish", "pause", "withdraw")
+CHANGING_ACTIONS = ("update", "partial_update", "destroy", "publish", "pause", "withdraw", "verify")
 
 
 def _protected_response(instance):
@@ -84,6 +84,27 @@ class BlockViewSet(viewsets.ModelViewSet):
             return _protected_response(block)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
+    @extend_schema(request=None, responses={200: BlockSerializer, 202: BlockSerializer})
+    @action(detail=True, methods=["post"])
+    def verify(self, request, pk=None):
+        """Start the ROA proof of the block.
+
+        Returns 202 with the ROA to create in `roa_proof`, 200 when the
+        current VRPs prove control at once, and 409 when the block is
+        already verified.
+        """
+        block = self.get_object()
+        try:
+            verification.request_roa_proof(block)
+        except DjangoValidationError as error:
+            return Response(
+                {"detail": " ".join(error.messages), "code": error.code},
+                status=status.HTTP_409_CONFLICT,
+            )
+        if verification.is_pending_roa_proof(block):
+            return Response(self.get_serializer(block).data, status=status.HTTP_202_ACCEPTED)
+        return Response(self.get_serializer(block).data)
+
 
 class ListingViewSet(viewsets.ModelViewSet):
     """Listings: anyone may search published ones; holders manage the listings of their blocks."""
@@ -125,9 +146,10 @@ class ListingViewSet(viewsets.ModelViewSet):
         try:
             services.change_listing_status(listing, name)
         except DjangoValidationError as error:
+            # Returns the error's own code, such as "unverified" or "on_drop", when it has one.
+            code = getattr(error, "code", None) or "status"
             return Response(
-                {"detail": " ".join(error.messages), "code": "status"},
-                status=status.HTTP_409_CONFLICT,
+                {"detail": " ".join(error.messages), "code": code}, status=status.HTTP_409_CONFLICT
             )
         return Response(self.get_serializer(listing).data)
 

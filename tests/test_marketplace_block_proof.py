@@ -1,0 +1,692 @@
+"""Proof of control of a block by ROA, and the rule that only verified blocks are published."""
+
+import json
+import time
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from accounts.models import Membership, Role
+from leases import services as lease_services
+from leases.choices import LeaseState, Term
+from marketplace import services
+from marketplace.checks import check_proof_settings
+from marketplace.choices import RIR, ListingStatus, VerificationMethod, VerificationStatus
+from marketplace.models import IPBlock, Listing
+from marketplace.verification import check_roa_proofs, request_roa_proof
+from rpki.choices import RoaPurpose
+from rpki.imports import import_vrps
+from rpki.models import PublishedRoa
+from rpki.parsers import ParseError
+from rpki.testing import empty_rpki_tables  # noqa: F401 (an autouse fixture)
+
+pytestmark = pytest.mark.django_db
+
+PROOF_ASN = 64510
+PREFIX = "198.51.100.0/24"
+
+
+@pytest.fixture(autouse=True)
+def proof_settings(settings):
+    settings.MARKETPLACE_PROOF_ASN = PROOF_ASN
+    settings.MARKETPLACE_PROOF_DAYS = 14
+    settings.RPKI_PARKING_ASN = 64511
+
+
+@pytest.fixture
+def block(holder):
+    return IPBlock.objects.create(prefix=PREFIX, holder=holder, rir=RIR.RIPE, country="NL")
+
+
+@pytest.fixture
+def draft_listing(block):
+    return Listing.objects.create(block=block, price_per_ip_month="0.45", status=ListingStatus.DRAFT)
+
+
+@pytest.fixture
+def import_json(django_capture_on_commit_callbacks):
+    """Import VRP text through import_vrps and run what it queues for after the commit."""
+
+    def run(text):
+        with django_capture_on_commit_callbacks(execute=True):
+            return import_vrps(text, filename="vrps.json")
+
+    return run
+
+
+@pytest.fixture
+def holder_client(client, holder):
+    client.force_login(holder.owner)
+    return client
+
+
+@pytest.fixture
+def stranger(make_organization):
+    return make_organization("Stranger Networks Ltd")
+
+
+def routinator_json(*roas):
+    """Return a VRP export in Routinator's JSON layout with `roas` as (ASN, prefix, maxLength).
+
+    Each export also contains an unrelated VRP, as a real one would.
+    """
+    entries = [{"asn": "AS64496", "prefix": "192.0.2.0/24", "maxLength": 24, "ta": "ripe"}]
+    entries += [
+        {"asn": f"AS{asn}", "prefix": prefix, "maxLength": max_length, "ta": "ripe"}
+        for asn, prefix, max_length in roas
+    ]
+    document = {
+        "metadata": {"generated": 1796083200, "generatedTime": "2026-12-01T00:00:00Z"},
+        "roas": entries,
+    }
+    return json.dumps(document, indent=2)
+
+
+def utc_text(moment):
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def expected_instructions(deadline):
+    return (
+        f"Create a ROA for {PREFIX} with origin AS{PROOF_ASN} and maxLength 24 in the RPKI of your RIR. "
+        "The platform marks the block verified as soon as the ROA appears in the validated ROA payloads "
+        f"it imports, if that happens before {utc_text(deadline)}. Delete the ROA once the block is "
+        f"verified, because it authorises AS{PROOF_ASN} to announce the block."
+    )
+
+
+def expected_publish_error(block, status_label):
+    return (
+        f"The listing of {PREFIX} cannot be published because the block is not verified "
+        f"(status: {status_label}). Verify the block first: create a ROA for {PREFIX} with origin "
+        f"AS{PROOF_ASN} and maxLength 24, then request the ROA check on the block's page or with "
+        f"POST /api/blocks/{block.pk}/verify/. You can also ask staff to verify the block."
+    )
+
+
+# Requesting the proof
+
+
+def test_request_makes_block_pending_by_roa(block):
+    before = timezone.now()
+
+    request_roa_proof(block)
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+    assert block.verification_method == VerificationMethod.ROA
+    assert before <= block.verification_requested_at <= timezone.now()
+    assert block.verified_at is None
+    assert block.verification_note == ""
+
+
+def test_api_request_returns_instructions(block, api_client_for, holder):
+    response = api_client_for(holder.owner).post(f"/api/blocks/{block.pk}/verify/")
+
+    block.refresh_from_db()
+    deadline = block.verification_requested_at + timedelta(days=14)
+    assert response.status_code == 202
+    assert response.json()["verification_status"] == "pending"
+    assert response.json()["verification_method"] == "roa"
+    assert response.json()["roa_proof"] == {
+        "prefix": PREFIX,
+        "origin_asn": PROOF_ASN,
+        "max_length": 24,
+        "deadline": deadline.isoformat().replace("+00:00", "Z"),
+        "instructions": expected_instructions(deadline),
+    }
+
+
+def test_api_roa_proof_null_unless_pending(block, api_client_for, holder):
+    response = api_client_for(holder.owner).get(f"/api/blocks/{block.pk}/")
+
+    assert response.status_code == 200
+    assert response.json()["verification_status"] == "unverified"
+    assert response.json()["roa_proof"] is None
+
+
+def test_web_request_shows_instructions_on_block_page(block, holder_client):
+    response = holder_client.post(reverse("marketplace:block-verify", args=[block.pk]), follow=True)
+
+    block.refresh_from_db()
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert block.verification_status == VerificationStatus.PENDING
+    deadline = block.verification_requested_at + timedelta(days=14)
+    assert f'<p class="roa-proof-instructions">{expected_instructions(deadline)}</p>' in page
+    assert f"<td>{PREFIX}</td><td>AS{PROOF_ASN}</td><td>24</td>" in page
+
+
+def test_block_page_offers_proof_for_unverified_block(block, holder_client):
+    response = holder_client.get(reverse("marketplace:block-detail", args=[block.pk]))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert reverse("marketplace:block-verify", args=[block.pk]) in page
+    assert "Verify by ROA</button>" in page
+
+
+def test_second_request_keeps_the_deadline(block):
+    request_roa_proof(block)
+    block.refresh_from_db()
+    first_request = block.verification_requested_at
+
+    request_roa_proof(block)
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+    assert block.verification_requested_at == first_request
+
+
+def test_request_on_verified_block_rejected(block, api_client_for, holder):
+    IPBlock.objects.filter(pk=block.pk).update(verification_status=VerificationStatus.VERIFIED)
+
+    response = api_client_for(holder.owner).post(f"/api/blocks/{block.pk}/verify/")
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": f"Block {PREFIX} is already verified, so it needs no ROA proof.",
+        "code": "verified",
+    }
+
+
+def test_vrp_present_at_request_verifies_at_once(block, import_json, api_client_for, holder):
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    response = api_client_for(holder.owner).post(f"/api/blocks/{block.pk}/verify/")
+
+    assert response.status_code == 200
+    assert response.json()["verification_status"] == "verified"
+    assert response.json()["roa_proof"] is None
+
+
+# The check against the current VRPs
+
+
+def test_vrp_with_proof_asn_verifies(block, import_json):
+    request_roa_proof(block)
+
+    record = import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.VERIFIED
+    assert block.verification_method == VerificationMethod.ROA
+    assert block.verified_at is not None
+    assert block.verification_note == (
+        f"Verified by the VRP {PREFIX}-24 AS{PROOF_ASN} (trust anchor ripe) "
+        f"in VRP import {record.pk} of {utc_text(record.received_at)}."
+    )
+
+
+def test_vrp_with_other_asn_does_not_verify(block, import_json):
+    request_roa_proof(block)
+
+    import_json(routinator_json((64511, PREFIX, 24), (64500, PREFIX, 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_short_max_length_does_not_verify(block, import_json):
+    request_roa_proof(block)
+
+    import_json(routinator_json((PROOF_ASN, "198.51.100.0/23", 23)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_more_specific_vrp_does_not_verify(block, import_json):
+    request_roa_proof(block)
+
+    import_json(routinator_json(
+        (PROOF_ASN, "198.51.100.0/25", 25),
+        (PROOF_ASN, "198.51.100.128/25", 25),
+    ))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_covering_vrp_verifies(block, import_json):
+    request_roa_proof(block)
+
+    import_json(routinator_json((PROOF_ASN, "198.51.100.0/23", 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.VERIFIED
+    assert block.verification_note.startswith(f"Verified by the VRP 198.51.100.0/23-24 AS{PROOF_ASN} ")
+
+
+def test_vrp_only_in_older_import_does_not_verify(block, import_json):
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+    import_json(routinator_json())
+
+    request_roa_proof(block)
+    result = check_roa_proofs()
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+    assert result.verified == []
+
+
+def test_failed_import_keeps_the_current_vrps(block, import_json):
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+    with pytest.raises(ParseError):
+        import_json('{"roas": [{"asn": "AS64510"}]}')
+
+    request_roa_proof(block)
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.VERIFIED
+
+
+def test_expired_vrp_does_not_verify(block, import_json):
+    request_roa_proof(block)
+    expired = int(time.time()) - 3600
+    rpki_client_json = json.dumps({
+        "metadata": {"buildmachine": "validator.example.net", "buildtime": "2026-12-01T00:00:00Z"},
+        "roas": [{"asn": PROOF_ASN, "prefix": PREFIX, "maxLength": 24, "ta": "ripe", "expires": expired}],
+    })
+
+    import_json(rpki_client_json)
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_vrp_of_a_platform_roa_does_not_verify(block, import_json):
+    # A lessee chose the proof ASN as its origin, and the platform published that ROA.
+    PublishedRoa.objects.create(
+        prefix=PREFIX, asn=PROOF_ASN, max_length=24, purpose=RoaPurpose.LEASE, published_at=timezone.now()
+    )
+    request_roa_proof(block)
+
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_vrp_verifies_only_roa_proofs(block, import_json):
+    # Staff run a PIN check by hand, which a ROA must not finish.
+    IPBlock.objects.filter(pk=block.pk).update(
+        verification_status=VerificationStatus.PENDING,
+        verification_method=VerificationMethod.ABUSE_CONTACT_PIN,
+    )
+
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+    assert block.verification_method == VerificationMethod.ABUSE_CONTACT_PIN
+
+
+# Expiry
+
+
+def _request_days_ago(block, days):
+    request_roa_proof(block)
+    requested_at = timezone.now() - timedelta(days=days)
+    IPBlock.objects.filter(pk=block.pk).update(verification_requested_at=requested_at)
+    return requested_at
+
+
+def test_overdue_proof_fails_with_reason(block, import_json):
+    record = import_json(routinator_json())
+    requested_at = _request_days_ago(block, 15)
+    now = timezone.now()
+
+    result = check_roa_proofs(now=now)
+
+    block.refresh_from_db()
+    assert result.failed == [block.pk]
+    assert block.verification_status == VerificationStatus.FAILED
+    assert block.verification_method == VerificationMethod.ROA
+    assert block.verification_note == (
+        f"No ROA for {PREFIX} with origin AS{PROOF_ASN} and maxLength 24 (or a covering one) appeared "
+        f"in the validated ROA payloads within 14 days of the request of {utc_text(requested_at)}, "
+        f"so the proof failed at {utc_text(now)}. The latest VRP import was received at "
+        f"{utc_text(record.received_at)}. Create the ROA and request the proof again."
+    )
+
+
+def test_overdue_proof_fails_at_vrp_import(block, import_json):
+    _request_days_ago(block, 15)
+
+    import_json(routinator_json())
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.FAILED
+
+
+def test_proof_within_deadline_stays_pending(block):
+    _request_days_ago(block, 13)
+
+    result = check_roa_proofs()
+
+    block.refresh_from_db()
+    assert result.failed == []
+    assert block.verification_status == VerificationStatus.PENDING
+
+
+def test_overdue_proof_proven_by_vrps_verifies(block, import_json):
+    _request_days_ago(block, 15)
+
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.VERIFIED
+
+
+def test_failed_proof_can_be_requested_again(block):
+    _request_days_ago(block, 15)
+    check_roa_proofs()
+    before = timezone.now()
+
+    request_roa_proof(block)
+
+    block.refresh_from_db()
+    assert block.verification_status == VerificationStatus.PENDING
+    assert block.verification_requested_at >= before
+    assert block.verification_note == ""
+
+
+def test_failed_proof_keeps_running_leases(holder, lessee, make_listing):
+    listing = make_listing(holder, PREFIX)
+    lease = lease_services.rent(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
+    # Staff opened a ROA proof on the block of a running lease.
+    IPBlock.objects.filter(pk=listing.block_id).update(
+        verification_status=VerificationStatus.PENDING,
+        verification_method=VerificationMethod.ROA,
+        verification_requested_at=timezone.now() - timedelta(days=15),
+    )
+
+    check_roa_proofs()
+
+    lease.refresh_from_db()
+    listing.refresh_from_db()
+    assert listing.block.verification_status == VerificationStatus.FAILED
+    assert lease.state == LeaseState.ACTIVE
+    assert listing.status == ListingStatus.PUBLISHED
+
+
+# Publication gate
+
+
+@pytest.mark.parametrize(
+    ("status", "method", "label"),
+    [
+        (VerificationStatus.UNVERIFIED, "", "unverified"),
+        (VerificationStatus.PENDING, VerificationMethod.ROA, "pending"),
+        (VerificationStatus.FAILED, VerificationMethod.ROA, "failed"),
+    ],
+)
+def test_publish_rejected_for_unverified_block(block, draft_listing, status, method, label):
+    IPBlock.objects.filter(pk=block.pk).update(
+        verification_status=status, verification_method=method, verification_requested_at=timezone.now()
+    )
+
+    with pytest.raises(ValidationError) as caught:
+        services.change_listing_status(draft_listing, "publish")
+
+    draft_listing.refresh_from_db()
+    assert caught.value.code == "unverified"
+    assert caught.value.messages == [expected_publish_error(block, label)]
+    assert draft_listing.status == ListingStatus.DRAFT
+
+
+def test_publish_allowed_after_roa_proof(block, draft_listing, import_json):
+    request_roa_proof(block)
+    import_json(routinator_json((PROOF_ASN, PREFIX, 24)))
+
+    services.change_listing_status(draft_listing, "publish")
+
+    draft_listing.refresh_from_db()
+    assert draft_listing.status == ListingStatus.PUBLISHED
+
+
+def test_api_publish_unverified_is_409(block, draft_listing, api_client_for, holder):
+    response = api_client_for(holder.owner).post(f"/api/listings/{draft_listing.pk}/publish/")
+
+    draft_listing.refresh_from_db()
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": expected_publish_error(block, "unverified"),
+        "code": "unverified",
+    }
+    assert draft_listing.status == ListingStatus.DRAFT
+
+
+def test_web_publish_unverified_shows_error(block, draft_listing, holder_client):
+    response = holder_client.post(
+        reverse("marketplace:listing-status", args=[draft_listing.pk, "publish"]), follow=True
+    )
+
+    draft_listing.refresh_from_db()
+    assert draft_listing.status == ListingStatus.DRAFT
+    assert escape(expected_publish_error(block, "unverified")) in response.content.decode()
+
+
+def test_block_page_hides_publish_until_verified(block, draft_listing, holder_client):
+    response = holder_client.get(reverse("marketplace:block-detail", args=[block.pk]))
+
+    page = response.content.decode()
+    assert reverse("marketplace:listing-status", args=[draft_listing.pk, "publish"]) not in page
+    assert "Verify the block's ownership to publish." in page
+
+
+# Other organisations and roles
+
+
+def test_other_organisation_block_page_is_404(block, client, stranger):
+    client.force_login(stranger.owner)
+
+    response = client.get(reverse("marketplace:block-detail", args=[block.pk]))
+
+    assert response.status_code == 404
+
+
+def test_other_organisation_web_request_is_404(block, client, stranger):
+    client.force_login(stranger.owner)
+
+    response = client.post(reverse("marketplace:block-verify", args=[block.pk]))
+
+    block.refresh_from_db()
+    assert response.status_code == 404
+    assert block.verification_status == VerificationStatus.UNVERIFIED
+
+
+def test_other_organisation_api_request_is_404(block, api_client_for, stranger):
+    response = api_client_for(stranger.owner).post(f"/api/blocks/{block.pk}/verify/")
+
+    block.refresh_from_db()
+    assert response.status_code == 404
+    assert block.verification_status == VerificationStatus.UNVERIFIED
+
+
+def test_other_organisation_api_block_detail_is_404(block, api_client_for, stranger):
+    request_roa_proof(block)
+
+    response = api_client_for(stranger.owner).get(f"/api/blocks/{block.pk}/")
+
+    assert response.status_code == 404
+
+
+def test_non_managing_member_cannot_request_proof(block, holder, make_user, client, api_client_for):
+    member = make_user()
+    Membership.objects.create(user=member, organization=holder, role=Role.BILLING)
+    client.force_login(member)
+
+    web = client.post(reverse("marketplace:block-verify", args=[block.pk]))
+    api = api_client_for(member).post(f"/api/blocks/{block.pk}/verify/")
+
+    block.refresh_from_db()
+    assert web.status_code == 403
+    assert api.status_code == 404
+    assert block.verification_status == VerificationStatus.UNVERIFIED
+
+
+# Admin
+
+
+@pytest.fixture
+def staff_client(client, make_user):
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    return client
+
+
+def _block_form(block, **changes):
+    data = {
+        "prefix": str(block.prefix), "holder": block.holder_id, "rir": block.rir, "country": block.country,
+        "verification_status": block.verification_status, "verification_method": block.verification_method,
+        "verified_at_0": "", "verified_at_1": "", "verification_requested_at_0": "",
+        "verification_requested_at_1": "", "verification_note": "", "description": "",
+        "listing-TOTAL_FORMS": "0", "listing-INITIAL_FORMS": "0", "listing-MIN_NUM_FORMS": "0",
+        "listing-MAX_NUM_FORMS": "1",
+    }
+    data.update(changes)
+    return data
+
+
+def _published_inline(listing):
+    """Return the block page's listing inline with `listing` set to published."""
+    return {
+        "listing-TOTAL_FORMS": "1", "listing-INITIAL_FORMS": "1", "listing-0-id": listing.pk,
+        "listing-0-block": listing.block_id, "listing-0-price_per_ip_month": "0.45", "listing-0-currency": "USD",
+        "listing-0-terms": "both", "listing-0-yearly_discount_percent": "0", "listing-0-allow_split": "on",
+        "listing-0-max_prefix_length": "24", "listing-0-status": "published", "listing-0-description": "",
+        "listing-0-published_at_0": "", "listing-0-published_at_1": "",
+    }
+
+
+def test_admin_staff_sets_status(block, staff_client):
+    response = staff_client.post(
+        f"/admin/marketplace/ipblock/{block.pk}/change/",
+        _block_form(block, verification_status="verified", verification_method="maintainer"),
+    )
+
+    block.refresh_from_db()
+    assert response.status_code == 302
+    assert block.verification_status == VerificationStatus.VERIFIED
+    assert block.verification_method == VerificationMethod.MAINTAINER
+
+
+def test_admin_pending_roa_proof_needs_request_time(block, staff_client):
+    response = staff_client.post(
+        f"/admin/marketplace/ipblock/{block.pk}/change/",
+        _block_form(block, verification_status="pending", verification_method="roa"),
+    )
+
+    block.refresh_from_db()
+    assert response.status_code == 200
+    assert (
+        "Fill in the verification requested at field, because a pending ROA proof fails "
+        "a fixed number of days after its request."
+    ) in response.content.decode()
+    assert block.verification_status == VerificationStatus.UNVERIFIED
+
+
+def test_admin_verifies_and_publishes_in_one_save(block, draft_listing, staff_client):
+    response = staff_client.post(
+        f"/admin/marketplace/ipblock/{block.pk}/change/",
+        _block_form(
+            block, verification_status="verified", verification_method="pin",
+            **_published_inline(draft_listing),
+        ),
+    )
+
+    block.refresh_from_db()
+    draft_listing.refresh_from_db()
+    assert response.status_code == 302
+    assert block.verification_status == VerificationStatus.VERIFIED
+    assert draft_listing.status == ListingStatus.PUBLISHED
+
+
+def test_admin_inline_publish_unverified_rejected(block, draft_listing, staff_client):
+    response = staff_client.post(
+        f"/admin/marketplace/ipblock/{block.pk}/change/",
+        _block_form(block, **_published_inline(draft_listing)),
+    )
+
+    draft_listing.refresh_from_db()
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"The listing of {PREFIX} cannot be published because the block is not verified" in page
+    assert draft_listing.status == ListingStatus.DRAFT
+
+
+def test_admin_publish_unverified_listing_rejected(block, draft_listing, staff_client):
+    response = staff_client.post(
+        f"/admin/marketplace/listing/{draft_listing.pk}/change/",
+        {
+            "block": block.pk, "price_per_ip_month": "0.45", "currency": "USD", "terms": "both",
+            "yearly_discount_percent": "0", "allow_split": "on", "max_prefix_length": "24",
+            "status": "published", "description": "", "published_at_0": "", "published_at_1": "",
+        },
+    )
+
+    draft_listing.refresh_from_db()
+    assert response.status_code == 200
+    assert (
+        f"The listing of {PREFIX} cannot be published because the block is not verified "
+        "(status: unverified). "
+        "Set the block&#x27;s verification status to verified first."
+    ) in response.content.decode()
+    assert draft_listing.status == ListingStatus.DRAFT
+
+
+# Settings and schedule
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "error_id"),
+    [
+        ("MARKETPLACE_PROOF_ASN", 0, "marketplace.E001"),
+        ("MARKETPLACE_PROOF_ASN", 4294967296, "marketplace.E001"),
+        ("MARKETPLACE_PROOF_DAYS", 0, "marketplace.E003"),
+        ("MARKETPLACE_PROOF_ASN", 64511, "marketplace.E002"),
+    ],
+)
+def test_invalid_proof_setting_rejected(settings, name, value, error_id):
+    setattr(settings, name, value)
+
+    errors = check_proof_settings(None)
+
+    assert [error.id for error in errors] == [error_id]
+
+
+def test_valid_proof_settings_pass_check():
+    assert check_proof_settings(None) == []
+
+
+def test_beat_entry_names_a_registered_task():
+    from config.celery import app
+    from marketplace import tasks  # noqa: F401 (registers the tasks, as worker autodiscovery does)
+    from marketplace.schedule import BEAT_SCHEDULE
+
+    task_name = BEAT_SCHEDULE["marketplace-check-roa-proofs"]["task"]
+
+    assert task_name == "marketplace.tasks.check_roa_proofs_task"
+    assert task_name in app.tasks
+
+
+@pytest.mark.django_db(transaction=True)
+def test_check_task_fails_overdue_proof_in_a_worker(holder, celery_worker):
+    from marketplace.tasks import check_roa_proofs_task
+
+    block = IPBlock.objects.create(
+        prefix=PREFIX, holder=holder, rir=RIR.RIPE, country="NL",
+        verification_status=VerificationStatus.PENDING, verification_method=VerificationMethod.ROA,
+        verification_requested_at=timezone.now() - timedelta(days=15),
+    )
+
+    result = check_roa_proofs_task.delay().get(timeout=30)
+
+    block.refresh_from_db()
+    assert result == {"verified": [], "failed": [block.pk]}
+    assert block.verification_status == VerificationStatus.FAILED
