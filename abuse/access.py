@@ -1,6 +1,8 @@
 """Which cases a user may see and answer.
 
 Lessees see the cases of their leases, holders the cases on their space.
+The lessee answers a case on its lease; the holder answers one on space no
+lease covered at the time.
 Internal timeline entries reach neither; staff see everything in the admin.
 """
 
@@ -9,7 +11,7 @@ from django.db.models import Case as CaseExpression, F, Q, When
 from accounts.access import organizations_for
 from accounts.models import Role
 
-from .choices import OPEN_STATES
+from .choices import OPEN_STATES, Queue
 from .models import Case, TimelineEntry
 
 # Roles that may answer a case on the lessee's behalf.
@@ -43,11 +45,24 @@ def visible_cases(user):
     return Case.objects.filter(Q(lessee__in=organizations) | Q(holder__in=organizations))
 
 
+def responsible_party(case):
+    """Return ("lessee" or "holder", organisation id) of who must answer the case, or None for the platform's queue.
+
+    Space no lease covered at the time is the holder's to answer for.
+    """
+    if case.queue == Queue.LESSEE and case.lessee_id is not None:
+        return "lessee", case.lessee_id
+    if case.queue == Queue.HOLDER and case.holder_id is not None:
+        return "holder", case.holder_id
+    return None
+
+
 def can_answer(user, case):
-    """Whether `user` may acknowledge, answer and mark the case mitigated for the lessee."""
-    if case.lessee_id is None:
+    """Whether `user` may acknowledge, answer and mark the case mitigated for the responsible organisation."""
+    party = responsible_party(case)
+    if party is None:
         return False
-    return organizations_for(user, roles=ANSWERING_ROLES).filter(pk=case.lessee_id).exists()
+    return organizations_for(user, roles=ANSWERING_ROLES).filter(pk=party[1]).exists()
 
 
 def public_timeline(case):

@@ -15,6 +15,7 @@ from leases.choices import LeaseState
 from leases.exceptions import InvalidTransition
 
 from . import notifications, timeline
+from .access import responsible_party
 from .choices import (
     CLOCK_STATES, CLOSED_STATES, OPEN_STATES, CaseState, Escalation, NotificationKind, Severity, TimelineKind,
 )
@@ -41,8 +42,14 @@ def _require(case, states, verb):
         )
 
 
-def _lessee_label(user):
-    return f"{user.get_username()} (lessee)"
+def _party(case):
+    """Return "lessee" or "holder": who answers the case (see access.responsible_party)."""
+    party = responsible_party(case)
+    return party[0] if party else "lessee"
+
+
+def _party_label(case, user):
+    return f"{user.get_username()} ({_party(case)})"
 
 
 def _mark_responded(case, now):
@@ -59,8 +66,8 @@ def acknowledge(case, *, user):
         _mark_responded(case, now)
         case.state = CaseState.ACKNOWLEDGED
         case.save(update_fields=["state", "responded_at", "updated_at"])
-        timeline.record(case, TimelineKind.STATE, "The lessee acknowledged the case.",
-                        actor=user, actor_label=_lessee_label(user), now=now)
+        timeline.record(case, TimelineKind.STATE, f"The {_party(case)} acknowledged the case.",
+                        actor=user, actor_label=_party_label(case, user), now=now)
     return case
 
 
@@ -73,7 +80,7 @@ def post_message(case, *, user, text, from_lessee):
         case = _locked(case)
         _require(case, OPEN_STATES, "answered")
         now = timezone.now()
-        label = _lessee_label(user) if from_lessee else None
+        label = _party_label(case, user) if from_lessee else None
         if from_lessee and case.responded_at is None:
             _mark_responded(case, now)
             case.save(update_fields=["responded_at", "updated_at"])
@@ -94,7 +101,7 @@ def describe_mitigation(case, *, user, text):
         case.mitigation = text
         case.save(update_fields=["mitigation", "responded_at", "updated_at"])
         timeline.record(case, TimelineKind.MESSAGE, f"Mitigation: {text}",
-                        actor=user, actor_label=_lessee_label(user), now=now)
+                        actor=user, actor_label=_party_label(case, user), now=now)
     return case
 
 
@@ -113,9 +120,9 @@ def mark_mitigated(case, *, user, text=""):
         if text.strip():
             case.mitigation = text.strip()
         case.save(update_fields=["state", "mitigated_at", "responded_at", "mitigation", "updated_at"])
-        timeline.record(case, TimelineKind.STATE, "The lessee marked the abuse as mitigated."
+        timeline.record(case, TimelineKind.STATE, f"The {_party(case)} marked the abuse as mitigated."
                         + (f" {text.strip()}" if text.strip() else ""),
-                        actor=user, actor_label=_lessee_label(user), now=now)
+                        actor=user, actor_label=_party_label(case, user), now=now)
     return case
 
 

@@ -107,8 +107,9 @@ class ParserName(models.TextChoices):
 class NotificationKind(models.TextChoices):
     WARNING = "warning", "Warning to the lessee"
     HOLDER = "holder", "Notice to the holder"
-    RESPONSE_BREACHED_LESSEE = "response_breached_lessee", "Response deadline missed (lessee)"
-    RESOLUTION_BREACHED_LESSEE = "resolution_breached_lessee", "Resolution deadline missed (lessee)"
+    # Sent to the lessee, or to the holder for space no lease covered.
+    RESPONSE_BREACHED_LESSEE = "response_breached_lessee", "Response deadline missed (lessee or holder)"
+    RESOLUTION_BREACHED_LESSEE = "resolution_breached_lessee", "Resolution deadline missed (lessee or holder)"
     RESPONSE_BREACHED = "response_breached", "Response deadline missed (abuse team)"
     RESOLUTION_BREACHED = "resolution_breached", "Resolution deadline missed (abuse team)"
     ESCALATED = "escalated", "Escalated (abuse team)"

@@ -16,6 +16,7 @@ from django.utils import timezone
 from leases.choices import LeaseState
 
 from . import actions, notifications, sla, timeline
+from .access import responsible_party
 from .choices import CLOCK_STATES, CaseState, Escalation, NotificationKind, TimelineKind
 from .models import Case
 
@@ -65,7 +66,7 @@ def _escalate_response(case, now):
                     f"No response by {case.response_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
     notifications.alert_abuse_team(case, NotificationKind.RESPONSE_BREACHED, "Response deadline missed", now=now)
-    _tell_lessee(case, NotificationKind.RESPONSE_BREACHED_LESSEE, "Response deadline missed",
+    _tell_responsible(case, NotificationKind.RESPONSE_BREACHED_LESSEE, "Response deadline missed",
                  f"The response deadline of abuse case {case.pk} passed at "
                  f"{case.response_due_at:%Y-%m-%d %H:%M} UTC without an answer.", now)
     logger.warning("Case %s: response deadline %s missed", case.pk, case.response_due_at)
@@ -80,7 +81,7 @@ def _escalate_resolution(case, now):
                     f"Not mitigated by {case.resolution_due_at:%Y-%m-%d %H:%M} UTC; escalated to the abuse team.",
                     now=now)
     notifications.alert_abuse_team(case, NotificationKind.RESOLUTION_BREACHED, "Resolution deadline missed", now=now)
-    _tell_lessee(case, NotificationKind.RESOLUTION_BREACHED_LESSEE, "Resolution deadline missed",
+    _tell_responsible(case, NotificationKind.RESOLUTION_BREACHED_LESSEE, "Resolution deadline missed",
                  f"The abuse of case {case.pk} was not marked mitigated by "
                  f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC; the abuse team has been told.", now)
     logger.warning("Case %s: resolution deadline %s missed", case.pk, case.resolution_due_at)
@@ -93,12 +94,14 @@ def _escalate_resolution(case, now):
                             internal=True, now=now)
 
 
-def _tell_lessee(case, kind, title, text, now):
-    # Holder and platform queue cases have no lessee to tell; the abuse team
-    # handles them.
-    if case.lessee_id is None:
+def _tell_responsible(case, kind, title, text, now):
+    # The holder answers for space no lease covered; platform queue cases
+    # have nobody to tell, and the abuse team handles them.
+    party = responsible_party(case)
+    if party is None:
         return
+    organization = case.lessee if party[0] == "lessee" else case.holder
     notifications.notify(
-        case, kind, notifications.abuse_contacts(case.lessee), f"[Abuse case {case.pk}] {title}",
+        case, kind, notifications.abuse_contacts(organization), f"[Abuse case {case.pk}] {title}",
         f"{text}\nAnswer at {notifications.case_url(case)}\n", now=now,
     )

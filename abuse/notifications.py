@@ -236,11 +236,31 @@ def _warning(case):
     body = (
         f"We received abuse reports ({case.get_category_display()}) about {case.subject}, "
         f"for events seen {_period(case)}.\n\n"
-        f"Respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC and mitigate by "
-        f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC.\n"
+        f"{_events_text(case)}"
+        f"{_deadlines_text(case)}"
         f"The events and your response form are at {case_url(case)}\n"
     )
     return subject, body
+
+
+def _events_text(case):
+    """List the addresses and times of the case's first events, which the recipient needs to find the abuser."""
+    events = list(case.events.order_by("occurred_at", "pk").values_list("ip", "occurred_at")[:NOTICE_EVENTS + 1])
+    lines = [f"- {network.network_address} at {_utc_minute(moment)} UTC" for network, moment in events[:NOTICE_EVENTS]]
+    if len(events) > NOTICE_EVENTS:
+        lines.append(f"- and {case.event_count - NOTICE_EVENTS} more on the case page")
+    return "Events:\n" + "\n".join(lines) + "\n\n" if lines else ""
+
+
+# Events listed in a notice; the case page lists them all.
+NOTICE_EVENTS = 20
+
+
+def _deadlines_text(case):
+    return (
+        f"Respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC and mitigate by "
+        f"{case.resolution_due_at:%Y-%m-%d %H:%M} UTC.\n"
+    )
 
 
 def _period(case):
@@ -254,10 +274,14 @@ def _utc_minute(moment):
 
 
 def _holder_notice(case):
-    subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on unleased space"
+    subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on unleased space of your block"
     body = (
         f"We received abuse reports ({case.get_category_display()}) about addresses of your block "
-        f"that no lease covered at the time.\nDetails: {case_url(case)}\n"
+        f"that no lease covered at the time, for events seen {_period(case)}. As the holder, you answer for "
+        "that space.\n\n"
+        f"{_events_text(case)}"
+        f"{_deadlines_text(case)}"
+        f"The events and your response form are at {case_url(case)}\n"
     )
     return subject, body
 

@@ -293,3 +293,33 @@ def test_case_list_orders_by_next_deadline(case, lessee, api_client_for):
                                                    response_due_at=utc(2026, 3, 2), resolution_due_at=utc(2026, 3, 2, 5))
     results = api_client_for(lessee.owner).get("/api/abuse/cases/").json()["results"]
     assert [row["id"] for row in results] == [case.pk, acknowledged.pk]
+
+
+@pytest.fixture
+def holder_case(holder, make_listing):
+    """A case on space of the holder's block that no lease covered."""
+    make_listing(holder, "203.0.113.0/24")
+    record_monitor_event(source="dnsbl", category=Category.MALWARE, ip="203.0.113.9",
+                         occurred_at=utc(2026, 3, 1), description="")
+    return Case.objects.get(category=Category.MALWARE)
+
+
+def test_holder_acknowledges_case_on_unleased_space(holder_case, holder, api_client_for):
+    response = api_client_for(holder.owner).post(f"/api/abuse/cases/{holder_case.pk}/acknowledge/")
+    entry = TimelineEntry.objects.filter(case=holder_case).latest("pk")
+    assert (response.status_code, response.json()["state"]) == (200, "acknowledged")
+    assert (entry.text, entry.actor_label) == ("The holder acknowledged the case.",
+                                               f"{holder.owner.get_username()} (holder)")
+
+
+def test_lessee_cannot_answer_holder_case(holder_case, lessee, api_client_for):
+    response = api_client_for(lessee.owner).post(f"/api/abuse/cases/{holder_case.pk}/acknowledge/")
+    assert response.status_code == 404
+
+
+def test_nobody_answers_platform_case(db, make_user, api_client_for):
+    record_monitor_event(source="dnsbl", category=Category.SPAM, ip="192.0.2.77",
+                         occurred_at=utc(2026, 3, 1), description="")
+    case = Case.objects.get()
+    response = api_client_for(make_user(is_staff=True)).post(f"/api/abuse/cases/{case.pk}/acknowledge/")
+    assert response.status_code == 404

@@ -233,3 +233,33 @@ def test_admin_lists_unwritten_notice_as_written_when_sent(queued, admin_client)
 def test_admin_filter_names_notification_kinds(queued, admin_client):
     page = admin_client.get(reverse("admin:abuse_notification_changelist")).content.decode()
     assert '<a href="?kind__exact=warning">Warning to the lessee</a>' in page
+
+
+def test_warning_lists_event_addresses_and_times(queued):
+    deliver_queued(now=SENT_AT)
+    assert "Events:\n- 198.51.100.7 at 2026-03-01 00:00 UTC\n\n" in mail.outbox[0].body
+
+
+def test_warning_counts_events_beyond_listed(queued, monkeypatch):
+    monkeypatch.setattr("abuse.notifications.NOTICE_EVENTS", 1)
+    with time_machine.travel(QUEUED_AT, tick=False):
+        for day in (2, 3):
+            record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.9",
+                                 occurred_at=utc(2026, 3, day), description="")
+    deliver_queued(now=SENT_AT)
+    assert "Events:\n- 198.51.100.7 at 2026-03-01 00:00 UTC\n- and 2 more on the case page\n\n" in (
+        mail.outbox[0].body)
+
+
+def test_holder_notice_names_events_and_deadlines(holder, make_listing):
+    holder.abuse_email = "abuse@holder.example"
+    holder.save()
+    make_listing(holder, "203.0.113.0/24")
+    with time_machine.travel(QUEUED_AT, tick=False):
+        record_monitor_event(source="dnsbl", category=Category.MALWARE, ip="203.0.113.9",
+                             occurred_at=utc(2026, 3, 1, 6, 30), description="")
+    deliver_queued(now=SENT_AT)
+    [message] = mail.outbox
+    assert message.to == ["abuse@holder.example"]
+    assert "for events seen at 2026-03-01 06:30 UTC. As the holder, you answer for that space." in message.body
+    assert "Events:\n- 203.0.113.9 at 2026-03-01 06:30 UTC\n\nRespond by " in message.body

@@ -228,7 +228,10 @@ def test_escalation_from_two_threads_runs_once(open_case):
     assert sum(results) == Case.objects.filter(resolution_breached_at__isnull=False).count() + breaches
 
 
-def test_holder_queue_breach_mails_only_abuse_team(holder, make_listing, escalate, django_capture_on_commit_callbacks):
+def test_holder_queue_breach_mails_holder_and_abuse_team(holder, make_listing, escalate,
+                                                         django_capture_on_commit_callbacks):
+    holder.abuse_email = "abuse@holder.example"
+    holder.save()
     make_listing(holder, "198.51.100.0/24")
     with time_machine.travel(OPENED, tick=False), django_capture_on_commit_callbacks(execute=True):
         record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.250",
@@ -236,7 +239,7 @@ def test_holder_queue_breach_mails_only_abuse_team(holder, make_listing, escalat
     deliver_queued()
     mail.outbox.clear()
     escalate(OPENED + timedelta(hours=24))
-    assert [message.to for message in mail.outbox] == [["abuse-team@localhost"]]
+    assert sorted(message.to[0] for message in mail.outbox) == ["abuse-team@localhost", "abuse@holder.example"]
 
 
 def test_resolution_breach_mails_lessee(open_case, lessee, escalate):
@@ -257,5 +260,5 @@ def test_abuse_team_mail_links_to_admin_case_page(holder, make_listing, escalate
     deliver_queued()
     mail.outbox.clear()
     escalate(OPENED + timedelta(hours=24))
-    [message] = mail.outbox
+    [message] = [message for message in mail.outbox if message.to == ["abuse-team@localhost"]]
     assert f"Case: https://abuse.example.net/admin/abuse/case/{case.pk}/change/\n" in message.body
