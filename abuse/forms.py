@@ -1,6 +1,11 @@
+from datetime import timedelta
+
 from django import forms
+from django.conf import settings
+from django.utils import timezone
 
 from .choices import Category
+from .parsing.base import ParseError, parse_ipv4
 
 
 class PublicReportForm(forms.Form):
@@ -15,6 +20,24 @@ class PublicReportForm(forms.Form):
         help_text="Log lines or message headers that show the abuse.",
     )
     reporter_email = forms.EmailField(label="Your e-mail address", required=False)
+
+    def clean_ip(self):
+        try:
+            parse_ipv4(self.cleaned_data["ip"], what="address")
+        except ParseError as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return self.cleaned_data["ip"]
+
+    def clean_time(self):
+        # Caught here, where the reporter can still correct it; the intake
+        # would store the report and fail it for the same reason.
+        moment = self.cleaned_data["time"]
+        latest = timezone.now() + timedelta(minutes=settings.ABUSE_MAX_CLOCK_SKEW_MINUTES)
+        if moment > latest:
+            raise forms.ValidationError(
+                f"{moment:%Y-%m-%d %H:%M} UTC is in the future; give the time the abuse was seen, in UTC."
+            )
+        return moment
 
 
 class LesseeResponseForm(forms.Form):

@@ -27,9 +27,25 @@ class EpochSeconds(Func):
     output_field = FloatField()
 
 
+MAX_MONTHS = 60
+
+
+def months_from(value):
+    """Return `value` (a query parameter, or None for the default of 12) as a month count; raise ValueError naming it."""
+    if value is None or value == "":
+        return 12
+    try:
+        months = int(value)
+    except ValueError:
+        months = None
+    if months is None or not 1 <= months <= MAX_MONTHS:
+        raise ValueError(f"months={value!r} is not valid; give a whole number from 1 to {MAX_MONTHS}.")
+    return months
+
+
 def collect(months=12, now=None):
     """Return the metrics of the last `months` months as plain data (what the API sends)."""
-    months = max(1, min(int(months), 60))
+    months = max(1, min(int(months), MAX_MONTHS))
     now = now or timezone.now()
     since = (now - timedelta(days=31 * (months - 1))).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     recent = Case.objects.filter(opened_at__gte=since)

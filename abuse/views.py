@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -117,7 +117,11 @@ def metrics_page(request):
     refusal = _require_staff(request)
     if refusal:
         return refusal
-    data = metrics.collect(months=int(request.GET.get("months", 12)))
+    try:
+        months = metrics.months_from(request.GET.get("months"))
+    except ValueError as exc:
+        return HttpResponseBadRequest(str(exc))
+    data = metrics.collect(months=months)
     return render(request, "abuse/metrics.html", {"data": data, "charts": metrics.charts(data)})
 
 

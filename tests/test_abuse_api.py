@@ -323,3 +323,21 @@ def test_nobody_answers_platform_case(db, make_user, api_client_for):
     case = Case.objects.get()
     response = api_client_for(make_user(is_staff=True)).post(f"/api/abuse/cases/{case.pk}/acknowledge/")
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "61", "1000", "1.5", "twelve"])
+def test_metrics_reject_months_out_of_range(staff, api_client_for, value):
+    response = api_client_for(staff).get("/api/abuse/metrics/", {"months": value})
+    assert (response.status_code, response.json()) == (
+        400, {"months": f"months='{value}' is not valid; give a whole number from 1 to 60."})
+
+
+@pytest.mark.parametrize("value, since", [("1", "2026-12-01"), ("60", "2021-12-01")])
+def test_metrics_accept_months_at_bounds(staff, api_client_for, value, since):
+    from datetime import datetime, timezone as dt_timezone
+
+    import time_machine
+
+    with time_machine.travel(datetime(2026, 12, 5, tzinfo=dt_timezone.utc), tick=False):
+        response = api_client_for(staff).get("/api/abuse/metrics/", {"months": value})
+    assert (response.status_code, response.json()["since"][:10]) == (200, since)

@@ -260,3 +260,30 @@ def test_admin_queue_orders_by_next_deadline_closed_last(queue, staff):
 def test_case_list_orders_by_next_deadline_closed_last(queue, lessee):
     page = client_for(lessee.owner).get("/abuse/", {"show": "all"}).content.decode()
     assert links_in_order(page, '/abuse/cases/{}/"', queue) == [case.pk for case in queue]
+
+
+def test_metrics_page_rejects_months_out_of_range(staff):
+    response = client_for(staff).get("/abuse/metrics/", {"months": "abc"})
+    assert (response.status_code, response.content.decode()) == (
+        400, "months='abc' is not valid; give a whole number from 1 to 60.")
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("time", "2031-01-01 10:00", "2031-01-01 10:00 UTC is in the future; give the time the abuse was seen, in UTC."),
+    ("ip", "10.1.2.3", "The address &#x27;10.1.2.3&#x27; is in 10.0.0.0/8, private space that no abuse on the "
+                       "Internet comes from; give the public address the abuse came from."),
+])
+def test_public_form_rejects_value_inline_without_storing(db, field, value, message):
+    data = {"ip": "198.51.100.6", "time": "2026-03-02 10:00", "category": "phishing", "description": "Fake login"}
+    response = Client().post("/abuse/report/", {**data, field: value})
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert Report.objects.count() == 0
+
+
+def test_public_form_receipt_says_who_is_told(db):
+    response = Client().post("/abuse/report/", {
+        "ip": "192.0.2.77", "time": "2026-03-02 10:00", "category": "spam", "description": "Spam run",
+    })
+    assert ("It is filed with the abuse team. Where a lessee or holder on the platform answers for the address, "
+            "it is told as well.") in response.content.decode()

@@ -1,5 +1,6 @@
 import io
 import ipaddress
+import json
 import zipfile
 from pathlib import Path
 
@@ -121,7 +122,7 @@ def test_csv_feed_with_renamed_columns():
     assert result.events[0].zone_assumed is True
     assert result.events[1].port == 23
     assert result.notes == ["Row 4 skipped: The address 'not-an-ip' is not an IPv4 address; "
-                            "the platform leases IPv4 space only."]
+                            "write it as four numbers from 0 to 255, such as 192.0.2.1."]
 
 
 def test_csv_feed_zipped():
@@ -221,7 +222,7 @@ JSON_BODY_ERRORS = [
     (b'{"ip": "192.0.2.1", "category": "spam"}',
      "The time is missing; give it in ISO 8601, for example 2026-03-01T12:00:00Z (UTC is assumed without a zone)."),
     (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, {"ip": "::1"}]',
-     "Item 2: The ip '::1' is not an IPv4 address"),
+     "Item 2: The ip '::1' is an IPv6 address; the platform leases IPv4 space only."),
     (b'[{"ip": "192.0.2.1", "time": "2026-03-01T12:00:00Z", "category": "spam"}, 7]',
      "Item 2: A report must be a JSON object"),
 ]
@@ -232,3 +233,27 @@ def test_simple_json_error_names_problem(body, message):
     with pytest.raises(ParseError) as raised:
         parse(body, "application/json")
     assert str(raised.value).startswith(message)
+
+
+@pytest.mark.parametrize(("ip", "message"), [
+    ("::1", "The ip '::1' is an IPv6 address; the platform leases IPv4 space only."),
+    ("2001:db8::7", "The ip '2001:db8::7' is an IPv6 address; the platform leases IPv4 space only."),
+    ("198.51.100.0/24", "The ip '198.51.100.0/24' is a prefix; give the one address the abuse came from."),
+    ("198.51.100.300", "The ip '198.51.100.300' is not an IPv4 address; write it as four numbers from 0 to 255, "
+                       "such as 192.0.2.1."),
+    ("cheap-watches.example", "The ip 'cheap-watches.example' is not an IPv4 address; write it as four numbers "
+                              "from 0 to 255, such as 192.0.2.1."),
+    ("10.1.2.3", "The ip '10.1.2.3' is in 10.0.0.0/8, private space that no abuse on the Internet comes from; "
+                 "give the public address the abuse came from."),
+    ("192.168.4.5", "The ip '192.168.4.5' is in 192.168.0.0/16, private space that no abuse on the Internet "
+                    "comes from; give the public address the abuse came from."),
+    ("127.0.0.1", "The ip '127.0.0.1' is in 127.0.0.0/8, loopback space that no abuse on the Internet comes "
+                  "from; give the public address the abuse came from."),
+    ("169.254.1.1", "The ip '169.254.1.1' is in 169.254.0.0/16, link-local space that no abuse on the Internet "
+                    "comes from; give the public address the abuse came from."),
+])
+def test_simple_json_address_error_names_value_and_fix(ip, message):
+    body = json.dumps({"ip": ip, "time": "2026-03-01T12:00:00Z", "category": "spam"}).encode()
+    with pytest.raises(ParseError) as raised:
+        parse(body, "application/json")
+    assert str(raised.value) == message

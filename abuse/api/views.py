@@ -163,7 +163,7 @@ class MetricsView(APIView):
     @extend_schema(responses={200: OpenApiResponse(description="Metrics as JSON")})
     def get(self, request):
         try:
-            months = int(request.query_params.get("months", 12))
-        except ValueError:
-            raise ValidationError({"months": "months must be a whole number from 1 to 60."}) from None
+            months = metrics.months_from(request.query_params.get("months"))
+        except ValueError as exc:
+            raise ValidationError({"months": str(exc)}) from None
         return Response(metrics.collect(months=months))

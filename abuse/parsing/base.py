@@ -33,16 +33,43 @@ class ParseResult:
 
 
 def parse_ipv4(value, *, what="address"):
-    """Return an IPv4Address, or raise ParseError naming the value."""
+    """Return an IPv4Address, or raise ParseError naming the value and how to write it.
+
+    Addresses in NOT_A_SOURCE are rejected too: abuse seen on the Internet
+    never comes from private, loopback or link-local space.
+    """
     text = str(value or "").strip().strip("[]")
     if not text:
         raise ParseError(f"The {what} is missing; give the IPv4 address the abuse came from.")
     try:
-        return ipaddress.IPv4Address(text)
+        address = ipaddress.IPv4Address(text)
     except ValueError:
-        raise ParseError(
-            f"The {what} {text!r} is not an IPv4 address; the platform leases IPv4 space only."
-        ) from None
+        raise ParseError(f"The {what} {text!r} {_not_ipv4_reason(text)}") from None
+    for network, name in NOT_A_SOURCE:
+        if address in network:
+            raise ParseError(
+                f"The {what} {text!r} is in {network}, {name} space that no abuse on the Internet comes from; "
+                "give the public address the abuse came from."
+            )
+    return address
+
+
+def _not_ipv4_reason(text):
+    if ":" in text:
+        return "is an IPv6 address; the platform leases IPv4 space only."
+    if "/" in text:
+        return "is a prefix; give the one address the abuse came from."
+    return "is not an IPv4 address; write it as four numbers from 0 to 255, such as 192.0.2.1."
+
+
+# Ranges no abuse seen on the Internet comes from, with their names.
+NOT_A_SOURCE = tuple(
+    (ipaddress.IPv4Network(network), name)
+    for network, name in (
+        ("0.0.0.0/8", "this-network"), ("10.0.0.0/8", "private"), ("127.0.0.0/8", "loopback"),
+        ("169.254.0.0/16", "link-local"), ("172.16.0.0/12", "private"), ("192.168.0.0/16", "private"),
+    )
+)
 
 
 def parse_port(value):

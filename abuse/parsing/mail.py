@@ -9,7 +9,7 @@ from email.parser import HeaderParser
 
 from ..choices import Category, ParserName
 from . import csvfeed, jsonforms, plaintext
-from .base import ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
+from .base import NOT_A_SOURCE, ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
 from .times import parse_time
 
 # ARF Feedback-Type values (RFC 5965 and RFC 6650), mapped to categories.
@@ -158,7 +158,7 @@ def first_external_hop(original):
                 address = ipaddress.IPv4Address(match.group(1))
             except ValueError:
                 continue
-            if not any(address in network for network in plaintext.NOT_A_SOURCE):
+            if not any(address in network for network, _ in NOT_A_SOURCE):
                 return address
     return None
 

@@ -4,7 +4,7 @@ import ipaddress
 import re
 
 from ..choices import Confidence, ParserName
-from .base import ParsedEvent, ParseError, ParseResult, guess_category
+from .base import NOT_A_SOURCE, ParsedEvent, ParseError, ParseResult, guess_category
 from .times import parse_time
 
 # Dotted quads with word boundaries; ipaddress then rejects values such as
@@ -19,10 +19,6 @@ TIME_PATTERNS = (
 )
 # Addresses that are never the abuser: loopback, private, link-local and
 # the unspecified address, often quoted in logs and signatures.
-NOT_A_SOURCE = tuple(
-    ipaddress.IPv4Network(network)
-    for network in ("0.0.0.0/8", "10.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12", "192.168.0.0/16")
-)
 
 
 def find_addresses(text):
@@ -32,7 +28,7 @@ def find_addresses(text):
             address = ipaddress.IPv4Address(match.group(1))
         except ValueError:
             continue
-        if any(address in network for network in NOT_A_SOURCE) or address in found:
+        if any(address in network for network, _ in NOT_A_SOURCE) or address in found:
             continue
         found.append(address)
     return found
