@@ -36,7 +36,8 @@ def _locked(case):
 
 def _require(case, states, verb):
     if case.state not in states:
-        allowed = ", ".join(CaseState(state).label.lower() for state in states)
+        labels = [CaseState(state).label.lower() for state in states]
+        allowed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
         raise CaseActionError(
             f"Case {case.pk} is {case.get_state_display().lower()}; it can be {verb} only when {allowed}."
         )
@@ -153,9 +154,26 @@ def pause(case, *, user, reason):
         case.state = CaseState.PAUSED
         case.paused_at = now
         case.save(update_fields=["state", "paused_at", "updated_at"])
-        timeline.record(case, TimelineKind.STATE, f"Paused, waiting for the reporter: {reason}",
-                        actor=user, now=now)
+        text = "Paused, waiting for the reporter."
+        if reason.strip() and reason.strip().lower() != "waiting for the reporter":
+            text = f"Paused, waiting for the reporter: {reason.strip()}"
+        timeline.record(case, TimelineKind.STATE, text, actor=user, now=now)
     return case
+
+
+def _duration_text(duration):
+    """Return a duration in days, hours and minutes, for example "2 days 3 h 5 min", or "under a minute"."""
+    minutes = int(duration.total_seconds() // 60)
+    if minutes < 1:
+        return "under a minute"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
+    if hours:
+        parts.append(f"{hours} h")
+    if minutes:
+        parts.append(f"{minutes} min")
+    return " ".join(parts)
 
 
 def resume(case, *, user):
@@ -174,7 +192,7 @@ def resume(case, *, user):
                                  "resolution_due_at", "updated_at"])
         timeline.record(
             case, TimelineKind.DEADLINE,
-            f"Resumed after {paused_for}; respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC, "
+            f"Resumed after {_duration_text(paused_for)}; respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC, "
             f"mitigate by {case.resolution_due_at:%Y-%m-%d %H:%M} UTC.",
             actor=user, now=now, data={"paused_seconds": int(paused_for.total_seconds())},
         )

@@ -84,6 +84,12 @@ class CaseAdminForm(forms.ModelForm):
         model = Case
         fields = ["assigned_to"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Cases are assigned to the abuse team, never to a client's user.
+        field = self.fields["assigned_to"]
+        field.queryset = field.queryset.filter(is_staff=True, is_active=True).order_by("username")
+
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
@@ -118,6 +124,13 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        # No links to add, change or delete users from a case's page.
+        widget = form.base_fields["assigned_to"].widget
+        widget.can_add_related = widget.can_change_related = widget.can_delete_related = False
+        return form
 
     def get_queryset(self, request):
         return with_next_due(super().get_queryset(request))

@@ -259,7 +259,8 @@ class _Filing:
         if case.state == CaseState.MITIGATED:
             case.state = CaseState.ACKNOWLEDGED
             case.mitigated_at = None
-            self._entry(case, TimelineKind.STATE, "New events after mitigation; the case is open again.")
+            self._entry(case, TimelineKind.STATE,
+                        "New events after mitigation; the case is back to acknowledged and must be mitigated again.")
 
     def _entry(self, case, kind, text, *, internal=False, data="{}"):
         """Add a timeline entry; `data` is its JSON text."""

@@ -287,3 +287,31 @@ def test_public_form_receipt_says_who_is_told(db):
     })
     assert ("It is filed with the abuse team. Where a lessee or holder on the platform answers for the address, "
             "it is told as well.") in response.content.decode()
+
+
+def test_admin_case_assignment_offers_staff_only(case, staff, lessee, make_user):
+    colleague = make_user("colleague", is_staff=True)
+    page = client_for(staff).get(f"/admin/abuse/case/{case.pk}/change/").content.decode()
+    assert f'<option value="{colleague.pk}">colleague</option>' in page
+    assert f'<option value="{lessee.owner.pk}">' not in page
+    assert "add_id_assigned_to" not in page
+
+
+def test_resume_names_paused_time_in_minutes(case, staff):
+    import time_machine
+
+    with time_machine.travel(utc(2026, 3, 2, 8), tick=False):
+        actions.pause(case, user=staff, reason="waiting for the reporter")
+    with time_machine.travel(utc(2026, 3, 3, 10, 5, 30), tick=False):
+        actions.resume(case, user=staff)
+    texts = list(case.timeline.order_by("pk").values_list("text", flat=True))
+    assert "Paused, waiting for the reporter." in texts
+    assert texts[-1].startswith("Resumed after 1 day 2 h 5 min; respond by ")
+
+
+def test_action_error_joins_allowed_states_with_or(case, lessee):
+    actions.mark_mitigated(case, user=lessee.owner)
+    with pytest.raises(actions.CaseActionError) as raised:
+        actions.mark_mitigated(case, user=lessee.owner)
+    assert str(raised.value) == (
+        f"Case {case.pk} is mitigated; it can be marked mitigated only when open or acknowledged.")

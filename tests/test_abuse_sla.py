@@ -167,6 +167,15 @@ def test_new_events_reopen_mitigated_case(open_case, lessee):
     assert case.event_count == 2
 
 
+def test_reopened_case_timeline_names_its_state(open_case, lessee):
+    case = open_case()
+    actions.mark_mitigated(case, user=lessee.owner)
+    record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.6",
+                         occurred_at=OPENED + timedelta(hours=3), description="")
+    entry = case.timeline.filter(kind=TimelineKind.STATE).latest("pk")
+    assert entry.text == "New events after mitigation; the case is back to acknowledged and must be mitigated again."
+
+
 def test_notification_repeats_limited(open_case):
     case = open_case()
     from abuse import notifications
