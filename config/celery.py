@@ -19,6 +19,7 @@ app.autodiscover_tasks()
 
 SCHEDULE_MODULES = (
     "leases.schedule",
+    "marketplace.schedule",
     "abuse.schedule",
     "kyc.schedule",
     "rpki.schedule",

@@ -13,7 +13,7 @@ from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 from django.utils import timezone
 
 from kyc.services import awaits_review, ensure_can_activate
-from marketplace.choices import ListingStatus
+from marketplace.choices import ListingStatus, VerificationStatus
 from rpki.services import schedule_reconciliation
 
 from .allocation import first_free_prefix
@@ -78,6 +78,13 @@ def _check_rent_request(listing, lessee, prefix_length, term):
             f"Listing {listing.block.prefix} is {listing.get_status_display().lower()}, "
             "not published; it cannot be rented now.",
             code="not_published",
+        )
+    if listing.block.verification_status != VerificationStatus.VERIFIED:
+        # A listing published before publication needed a verified block.
+        raise LeaseError(
+            f"Block {listing.block.prefix} is not verified, so it cannot be rented until its holder proves "
+            "control of it; choose another listing.",
+            code="unverified",
         )
     if listing.block.holder_id == lessee.pk:
         raise LeaseError("An organisation cannot lease its own block.", code="own_block")

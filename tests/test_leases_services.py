@@ -261,3 +261,15 @@ def test_reserved_origin_asn_rejected(holder, lessee, make_listing, asn, reason)
     listing = make_listing(holder)
     with pytest.raises(LeaseError, match=f"Origin ASN {asn} is {reason}"):
         services.reserve(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY, origin_asn=asn)
+
+
+@pytest.mark.parametrize("status", ["unverified", "pending", "failed"])
+def test_listing_on_unverified_block_cannot_be_rented(holder, lessee, make_listing, status):
+    listing = make_listing(holder)
+    listing.block.verification_status = status
+    listing.block.save()
+    with pytest.raises(LeaseError) as raised:
+        services.reserve(listing=listing, lessee=lessee, prefix_length=24, term=Term.MONTHLY)
+    assert (raised.value.code, raised.value.message) == (
+        "unverified", f"Block {listing.block.prefix} is not verified, so it cannot be rented until its holder "
+                      "proves control of it; choose another listing.")

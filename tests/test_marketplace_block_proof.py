@@ -675,6 +675,14 @@ def test_beat_entry_names_a_registered_task():
     assert task_name in app.tasks
 
 
+def test_beat_runs_roa_proof_check_hourly():
+    from config.celery import app
+
+    entry = app.conf.beat_schedule["marketplace-check-roa-proofs"]
+    assert (entry["task"], str(entry["schedule"])) == (
+        "marketplace.tasks.check_roa_proofs_task", "<crontab: 23 * * * * (m/h/dM/MY/d)>")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_check_task_fails_overdue_proof_in_a_worker(holder, celery_worker):
     from marketplace.tasks import check_roa_proofs_task
