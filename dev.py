@@ -264,7 +264,7 @@ def run_platform(args):
         bin_dir = Path(sys.executable).parent
         commands = {
             "web": [str(bin_dir / "gunicorn"), "config.wsgi", "--bind", f"127.0.0.1:{port}",
-                    "--workers", "2", "--access-logfile", "-"],
+                    "--workers", "2", "--access-logfile", "-", "--no-control-socket"],
             "worker": [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
                        "--concurrency", "2"],
             "beat": [str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO"],
