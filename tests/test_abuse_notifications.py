@@ -263,3 +263,7 @@ def test_holder_notice_names_events_and_deadlines(holder, make_listing):
     assert message.to == ["abuse@holder.example"]
     assert "for events seen at 2026-03-01 06:30 UTC. As the holder, you answer for that space." in message.body
     assert "Events:\n- 203.0.113.9 at 2026-03-01 06:30 UTC\n\nRespond by " in message.body
+
+
+def test_notification_named_by_kind_label(queued):
+    assert str(queued) == f"Warning to the lessee for case {queued.case_id}, queued at 2026-03-10 08:00"

@@ -315,3 +315,9 @@ def test_action_error_joins_allowed_states_with_or(case, lessee):
         actions.mark_mitigated(case, user=lessee.owner)
     assert str(raised.value) == (
         f"Case {case.pk} is mitigated; it can be marked mitigated only when open or acknowledged.")
+
+
+def test_every_page_links_public_report_form(db):
+    page = Client().get("/").content.decode()
+    assert '<a href="/abuse/report/">Report it</a>; no account is needed.' in page
+

@@ -201,4 +201,4 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.kind} for case {self.case_id} queued at {self.queued_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} for case {self.case_id}, queued at {self.queued_at:%Y-%m-%d %H:%M}"
