@@ -257,3 +257,21 @@ def test_simple_json_address_error_names_value_and_fix(ip, message):
     with pytest.raises(ParseError) as raised:
         parse(body, "application/json")
     assert str(raised.value) == message
+
+
+def test_simple_json_notes_unknown_fields():
+    body = json.dumps({"ip": "198.51.100.7", "time": "2026-03-01T12:00:00Z", "category": "spam",
+                       "reporter_email": "soc@example.net", "severity": "high"}).encode()
+    result = parse(body, "application/json")
+    assert result.notes == [
+        "Field(s) 'reporter_email', 'severity' are not part of the form and were not read; the form takes ip, "
+        "time, category, description, evidence, port, type, reporter. They stay in the stored report."]
+
+
+def test_simple_json_list_notes_unknown_fields_by_item():
+    body = json.dumps([{"ip": "198.51.100.7", "time": "2026-03-01T12:00:00Z", "category": "spam"},
+                       {"ip": "198.51.100.8", "time": "2026-03-01T12:00:00Z", "category": "spam", "when": "x"}]).encode()
+    result = parse(body, "application/json")
+    assert result.notes == [
+        "Item 2: Field(s) 'when' are not part of the form and were not read; the form takes ip, time, category, "
+        "description, evidence, port, type, reporter. They stay in the stored report."]

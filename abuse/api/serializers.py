@@ -95,3 +95,5 @@ class SimpleReportSerializer(serializers.Serializer):
     description = serializers.CharField(required=False)
     evidence = serializers.JSONField(required=False)
     port = serializers.IntegerField(required=False, min_value=0, max_value=65535)
+    type = serializers.CharField(required=False, max_length=64, help_text="Your own word for it; default the category.")
+    reporter = serializers.CharField(required=False, max_length=200, help_text="Who observed it, such as a contact address.")

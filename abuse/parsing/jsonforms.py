@@ -51,8 +51,25 @@ def parse_json(raw):
             raise ParseError("The list is empty; send at least one object with ip, time and category.")
         # Numbered from 1 in messages. One invalid item fails the whole
         # report, so the sender corrects it and sends the list again.
-        return ParseResult(ParserName.JSON, [simple_event(item, number) for number, item in enumerate(document, 1)])
-    return ParseResult(ParserName.JSON, [simple_event(document)])
+        events = [simple_event(item, number) for number, item in enumerate(document, 1)]
+        notes = [note for number, item in enumerate(document, 1) for note in _unknown_fields(item, number)]
+        return ParseResult(ParserName.JSON, events, notes)
+    return ParseResult(ParserName.JSON, [simple_event(document)], _unknown_fields(document))
+
+
+# The fields of the simple JSON form.
+SIMPLE_FIELDS = ("ip", "time", "category", "description", "evidence", "port", "type", "reporter")
+
+
+def _unknown_fields(document, number=None):
+    """Return a note naming the fields of a simple-form object that are not read, so that none is lost unseen."""
+    unknown = sorted(key for key in document if key not in SIMPLE_FIELDS)
+    if not unknown:
+        return []
+    where = f"Item {number}: " if number is not None else ""
+    names = ", ".join(repr(key) for key in unknown)
+    return [f"{where}Field(s) {names} are not part of the form and were not read; the form takes "
+            f"{', '.join(SIMPLE_FIELDS)}. They stay in the stored report."]
 
 
 def xarf_event(document):
