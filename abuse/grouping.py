@@ -364,7 +364,7 @@ def _case_values(case, stamp):
 
 
 def _counts(report_pk, events):
-    """The JSON data of a timeline entry that names a report and its number of events, as json.dumps writes it."""
+    """Return the JSON data of a timeline entry naming a report and its event count, as json.dumps writes it."""
     return f'{{"report": {int(report_pk)}, "events": {int(events)}}}'
 
 

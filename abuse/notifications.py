@@ -308,7 +308,7 @@ def opening_text(case, kind):
 def abuse_contacts_of(organization_ids):
     """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in two queries.
 
-    The ids go to the server as one array: an intake batch asks for
+    The ids go to the server as one array: an intake batch looks up
     thousands, and a Django `__in` lookup prepares each one in Python.
     """
     ids = array_literal(sorted({pk for pk in organization_ids if pk is not None}))
