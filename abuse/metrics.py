@@ -31,7 +31,7 @@ MAX_MONTHS = 60
 
 
 def months_from(value):
-    """Return `value` (a query parameter, or None for the default of 12) as a month count; raise ValueError naming it."""
+    """Return `value` (a query parameter, None for the default of 12) as a month count; raise ValueError naming it."""
     if value is None or value == "":
         return 12
     try:
@@ -39,7 +39,7 @@ def months_from(value):
     except ValueError:
         months = None
     if months is None or not 1 <= months <= MAX_MONTHS:
-        raise ValueError(f"months={value!r} is not valid; give a whole number from 1 to {MAX_MONTHS}.")
+        raise ValueError(f"The number of months {value!r} is not valid; give a whole number from 1 to {MAX_MONTHS}.")
     return months
 
 

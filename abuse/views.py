@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -117,12 +117,15 @@ def metrics_page(request):
     refusal = _require_staff(request)
     if refusal:
         return refusal
+    error = ""
     try:
         months = metrics.months_from(request.GET.get("months"))
     except ValueError as exc:
-        return HttpResponseBadRequest(str(exc))
+        # The page shows the default period with the reason.
+        error, months = str(exc), metrics.months_from(None)
     data = metrics.collect(months=months)
-    return render(request, "abuse/metrics.html", {"data": data, "charts": metrics.charts(data)})
+    context = {"data": data, "charts": metrics.charts(data), "error": error}
+    return render(request, "abuse/metrics.html", context, status=400 if error else 200)
 
 
 def report_raw(request, pk):

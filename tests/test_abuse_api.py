@@ -329,7 +329,7 @@ def test_nobody_answers_platform_case(db, make_user, api_client_for):
 def test_metrics_reject_months_out_of_range(staff, api_client_for, value):
     response = api_client_for(staff).get("/api/abuse/metrics/", {"months": value})
     assert (response.status_code, response.json()) == (
-        400, {"months": f"months='{value}' is not valid; give a whole number from 1 to 60."})
+        400, {"months": f"The number of months '{value}' is not valid; give a whole number from 1 to 60."})
 
 
 @pytest.mark.parametrize("value, since", [("1", "2026-12-01"), ("60", "2021-12-01")])
