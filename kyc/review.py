@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from leases.periods import add_months
@@ -172,7 +173,8 @@ def _tell_reservations_held(organization, reservations):
     notify_organization(
         organization, "Due diligence approved: activate your reservations",
         f"Staff approved the due diligence of {organization.name}. These reservations are held for you:\n\n"
-        f"{lines}\n\nActivate them under Leases before then; a reservation not activated in time is released.",
+        f"{lines}\n\nActivate them at {settings.SITE_URL.rstrip('/')}{reverse('leases:lease-list')} before then; "
+        "a reservation not activated in time is released.",
     )
 
 

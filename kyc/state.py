@@ -1,5 +1,6 @@
 """Helpers shared by the profile state changes: row locks, history, permission checks."""
 
+from django.db import transaction
 from django.utils import timezone
 
 from .choices import ProfileState
@@ -35,4 +36,19 @@ def reject_locked_profile(locked, previous, user, note):
     locked.approved_until = None
     locked.save(update_fields=["state", "approved_until", "updated_at"])
     record_event(locked, previous, actor=user, note=note)
-    cancel_reservations(locked.organization, note="The due diligence was rejected.", now=timezone.now())
+    cancelled = cancel_reservations(locked.organization, note="The due diligence was rejected.", now=timezone.now())
+    if cancelled:
+        organization = locked.organization
+        transaction.on_commit(lambda: _tell_reservations_cancelled(organization, cancelled))
+
+
+def _tell_reservations_cancelled(organization, reservations):
+    from .notifications import notify_organization
+
+    prefixes = "\n".join(f"- {lease.prefix}" for lease in reservations)
+    notify_organization(
+        organization, "Due diligence rejected: your reservations are cancelled",
+        f"Staff rejected the due diligence of {organization.name}, so it cannot activate leases. These "
+        f"reservations are cancelled and their space is free for others:\n\n{prefixes}\n\n"
+        "Contact support if you think the decision is wrong.",
+    )

@@ -161,7 +161,7 @@ def hold_reservations(lessee, until, *, note, now, extend_only=True):
 
 
 def cancel_reservations(lessee, *, note, now):
-    """Cancel the lessee's running reservations, recording `note`; return how many."""
+    """Cancel the lessee's running reservations, recording `note`; return them."""
     with transaction.atomic():
         reservations = list(
             Lease.objects.select_for_update().filter(lessee=lessee, state=LeaseState.RESERVED).order_by("pk")
@@ -173,7 +173,7 @@ def cancel_reservations(lessee, *, note, now):
             _record(lease, LeaseEvent.Kind.CANCELLED, from_state=LeaseState.RESERVED, note=note, now=now)
     if reservations:
         logger.info("Cancelled %s reservations of organisation %s: %s", len(reservations), lessee.pk, note)
-    return len(reservations)
+    return reservations
 
 
 def reserve(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew=True, user=None):
@@ -291,7 +291,12 @@ def activate(lease, *, user=None):
 
 
 def rent(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew=True, user=None):
-    """Reserve and activate in one step, for clients that need no checkout."""
+    """Reserve and activate in one step, for clients that need no checkout.
+
+    A lessee that may not activate yet gets KycRequired before anything is
+    reserved, so a refused request holds no space.
+    """
+    ensure_can_activate(lessee)
     lease = reserve(
         listing=listing,
         lessee=lessee,

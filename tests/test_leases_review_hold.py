@@ -130,6 +130,7 @@ def test_approval_mail_lists_held_reservations(newcomer, make_listing, holder, s
     assert message.subject == "Due diligence approved: activate your reservations"
     assert message.to == [newcomer.owner.email]
     assert f"- {lease.prefix}: activate by 2026-03-03 14:00 UTC" in message.body
+    assert "Activate them at http://127.0.0.1:8000/leases/ before then;" in message.body
 
 
 def test_approved_reservation_activates(newcomer, make_listing, holder, staff, lists):
@@ -186,3 +187,35 @@ def test_reservation_page_omits_review_hold_for_approved_lessee(lessee, make_lis
     client.force_login(lessee.owner)
     page = client.get(f"/leases/{lease.pk}/reservation/").content.decode()
     assert "review-hold" not in page
+    assert "Confirm and activate" in page
+
+
+def test_reservation_page_hides_activation_during_review(newcomer, make_listing, holder, client):
+    submitted(newcomer)
+    lease = reserve(make_listing(holder), newcomer)
+    client.force_login(newcomer.owner)
+    page = client.get(f"/leases/{lease.pk}/reservation/").content.decode()
+    assert "Confirm and activate" not in page
+
+
+def test_rejection_mails_cancelled_reservations(newcomer, make_listing, holder, staff, lists,
+                                                django_capture_on_commit_callbacks):
+    lease = reserve(make_listing(holder), newcomer)
+    profile = in_review(newcomer, staff)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        kyc_services.reject(profile, user=staff, note="Registration number does not exist.")
+    [message] = mail.outbox
+    assert message.subject == "Due diligence rejected: your reservations are cancelled"
+    assert message.to == [newcomer.owner.email]
+    assert f"\n\n- {lease.prefix}\n\n" in message.body
+
+
+def test_refused_rent_reserves_nothing(newcomer, make_listing, holder):
+    from kyc.exceptions import KycRequired
+    from leases.models import Lease
+
+    submitted(newcomer)
+    with pytest.raises(KycRequired):
+        services.rent(listing=make_listing(holder), lessee=newcomer, prefix_length=24, term=Term.MONTHLY)
+    assert Lease.objects.filter(lessee=newcomer).count() == 0
