@@ -16,7 +16,7 @@ from leases.models import Lease
 from leases.revenue import monthly_revenue
 
 from . import services, verification
-from .choices import ListingStatus
+from .choices import ListingStatus, VerificationStatus
 from .filters import ListingFilter
 from .forms import BlockForm, ListingForm, RentForm
 from .models import IPBlock, Listing
@@ -35,9 +35,11 @@ def visible_listings(request):
 
 
 def listing_search(request):
-    listings = Listing.objects.filter(status=ListingStatus.PUBLISHED).select_related(
-        "block", "block__holder"
-    )
+    # A listing whose block lost its verification stays published but cannot
+    # be rented, so the market leaves it out.
+    listings = Listing.objects.filter(
+        status=ListingStatus.PUBLISHED, block__verification_status=VerificationStatus.VERIFIED
+    ).select_related("block", "block__holder")
     search = ListingFilter(request.GET or None, queryset=listings)
     page = Paginator(search.qs.order_by("price_per_ip_month", "block__prefix"), SEARCH_PAGE_SIZE)
     context = {"filter": search, "page": page.get_page(request.GET.get("page"))}
@@ -47,7 +49,8 @@ def listing_search(request):
 def listing_detail(request, pk):
     listing = get_object_or_404(visible_listings(request), pk=pk)
     form = None
-    if listing.status == ListingStatus.PUBLISHED:
+    rentable = listing.block.verification_status == VerificationStatus.VERIFIED
+    if listing.status == ListingStatus.PUBLISHED and rentable:
         form = RentForm(listing=listing)
     context = {
         "listing": listing,

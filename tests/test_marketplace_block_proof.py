@@ -698,3 +698,30 @@ def test_check_task_fails_overdue_proof_in_a_worker(holder, celery_worker):
     block.refresh_from_db()
     assert result == {"verified": [], "failed": [block.pk]}
     assert block.verification_status == VerificationStatus.FAILED
+
+
+@pytest.fixture
+def unverified_published(holder, make_listing):
+    """A published listing whose block lost its verification afterwards."""
+    listing = make_listing(holder)
+    IPBlock.objects.filter(pk=listing.block_id).update(verification_status=VerificationStatus.UNVERIFIED)
+    return listing
+
+
+def test_market_search_leaves_out_unverified_block(unverified_published, client):
+    page = client.get(reverse("marketplace:listing-search")).content.decode()
+    assert str(unverified_published.block.prefix) not in page
+
+
+def test_listing_page_offers_no_reservation_on_unverified_block(unverified_published, lessee, client):
+    client.force_login(lessee.owner)
+    page = client.get(reverse("marketplace:listing-detail", args=[unverified_published.pk])).content.decode()
+    assert "ownership unverified" in page
+    assert '<button type="submit">Reserve</button>' not in page
+
+
+def test_api_lists_unverified_listing_to_its_holder_only(unverified_published, holder, lessee, api_client_for):
+    def listed(user):
+        return [row["id"] for row in api_client_for(user).get("/api/listings/").json()["results"]]
+
+    assert (listed(holder.owner), listed(lessee.owner)) == ([unverified_published.pk], [])

@@ -12,7 +12,7 @@ from leases.api.serializers import LeaseSerializer, RentSerializer
 from leases.exceptions import LeaseError
 
 from .. import services, verification
-from ..choices import ListingStatus
+from ..choices import ListingStatus, VerificationStatus
 from ..filters import ListingFilter
 from ..models import IPBlock, Listing
 from .serializers import BlockSerializer, ListingSerializer
@@ -126,7 +126,10 @@ class ListingViewSet(viewsets.ModelViewSet):
             return listings.filter(block__holder__in=managed_organizations(user))
         if self.action == "rent":
             return listings.filter(status=ListingStatus.PUBLISHED)
-        published = listings.filter(status=ListingStatus.PUBLISHED)
+        # Others' listings only when they can be rented; a holder sees all of its own.
+        published = listings.filter(
+            status=ListingStatus.PUBLISHED, block__verification_status=VerificationStatus.VERIFIED
+        )
         if user.is_authenticated:
             return published | listings.filter(block__holder__in=organizations_for(user))
         return published
