@@ -74,9 +74,12 @@ def reconcile(*, reason="", backend=None):
             _publish_in_batches(changes, backend, result)
         # Written after every run, so a deleted or stale export is restored.
         write_parking_exports()
+    ids = result.change_ids
+    # A first run can publish thousands of changes; the log names a range then.
+    named = ", ".join(map(str, ids)) if len(ids) <= 20 else f"{ids[0]} to {ids[-1]} ({len(ids)} in all)"
     logger.info(
         "Reconciled ROAs (%s): %s added, %s removed, changes %s",
-        reason or "unspecified", result.added, result.removed, result.change_ids,
+        reason or "unspecified", result.added, result.removed, named or "none",
     )
     return result
 

@@ -219,3 +219,13 @@ def test_refused_rent_reserves_nothing(newcomer, make_listing, holder):
     with pytest.raises(KycRequired):
         services.rent(listing=make_listing(holder), lessee=newcomer, prefix_length=24, term=Term.MONTHLY)
     assert Lease.objects.filter(lessee=newcomer).count() == 0
+
+
+def test_cancelled_reservation_page_shows_no_term(newcomer, make_listing, holder, client):
+    lease = reserve(make_listing(holder), newcomer)
+    with time_machine.travel(NOW + timedelta(minutes=5), tick=False):
+        services.cancel_reservation(lease)
+    client.force_login(newcomer.owner)
+    page = client.get(f"/leases/{lease.pk}/").content.decode()
+    assert "<tr><th>Cancelled</th><td>2026-03-02 09:05 UTC, before it started</td></tr>" in page
+    assert "<th>Period</th>" not in page

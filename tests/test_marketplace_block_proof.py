@@ -725,3 +725,12 @@ def test_api_lists_unverified_listing_to_its_holder_only(unverified_published, h
         return [row["id"] for row in api_client_for(user).get("/api/listings/").json()["results"]]
 
     assert (listed(holder.owner), listed(lessee.owner)) == ([unverified_published.pk], [])
+
+
+@pytest.mark.parametrize(("method", "shown"), [(VerificationMethod.ROA, True), ("", False)])
+def test_verified_block_page_reminds_to_delete_proof_roa(block, holder_client, method, shown):
+    IPBlock.objects.filter(pk=block.pk).update(verification_status=VerificationStatus.VERIFIED,
+                                               verification_method=method, verified_at=timezone.now())
+    page = holder_client.get(reverse("marketplace:block-detail", args=[block.pk])).content.decode()
+    note = f"You can now delete the proof ROA (origin AS{PROOF_ASN}); it is not needed any more."
+    assert (note in page) is shown

@@ -63,3 +63,28 @@ def test_demo_seed_is_idempotent(holder, make_listing):
     seed(stdout=second)
     assert first.getvalue() == "RPKI: published 1 ROAs and removed 0.\n"
     assert second.getvalue() == "RPKI: published 0 ROAs and removed 0.\n"
+
+
+def test_reconcile_log_names_few_changes_one_by_one(holder, make_listing, caplog):
+    from rpki.models import RoaChange
+    from rpki.reconcile import reconcile
+
+    make_listing(holder, "198.51.100.0/24")
+    with caplog.at_level("INFO", logger="rpki.reconcile"):
+        reconcile(reason="test")
+    [change] = RoaChange.objects.all()
+    assert f"Reconciled ROAs (test): 1 added, 0 removed, changes {change.pk}" in caplog.messages
+
+
+def test_reconcile_log_names_many_changes_as_range(holder, make_listing, caplog):
+    from rpki.models import RoaChange
+    from rpki.reconcile import reconcile
+
+    make_listing(holder, "100.64.0.0/16", max_prefix_length=24)
+    for index in range(21):
+        make_listing(holder, f"198.18.{index}.0/24")
+    with caplog.at_level("INFO", logger="rpki.reconcile"):
+        reconcile(reason="test")
+    ids = sorted(RoaChange.objects.values_list("pk", flat=True))
+    assert (f"Reconciled ROAs (test): {len(ids)} added, 0 removed, changes {ids[0]} to {ids[-1]} "
+            f"({len(ids)} in all)") in caplog.messages
