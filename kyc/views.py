@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import can_manage
 
 from . import services
+from .choices import EDITABLE_STATES
 from .documents import store_document
 from .exceptions import KycError
 from .forms import DocumentForm, KeyPersonForm, ProfileForm
@@ -40,6 +41,7 @@ def profile(request):
         "people": own.people.all(),
         "screening": latest_screening(own.organization),
         "can_manage": can_manage(request.user, own.organization),
+        "can_submit": own.state in EDITABLE_STATES,
         "document_form": DocumentForm(),
         "person_form": KeyPersonForm(),
         "events": own.events.all(),

@@ -229,3 +229,30 @@ def test_cancelled_reservation_page_shows_no_term(newcomer, make_listing, holder
     page = client.get(f"/leases/{lease.pk}/").content.decode()
     assert "<tr><th>Cancelled</th><td>2026-03-02 09:05 UTC, before it started</td></tr>" in page
     assert "<th>Period</th>" not in page
+
+
+def test_profile_page_hides_submission_while_with_staff(newcomer, client):
+    submitted(newcomer)
+    client.force_login(newcomer.owner)
+    page = client.get("/kyc/").content.decode()
+    assert "The profile is with staff for review." in page
+    assert "Submit for review</button>" not in page
+
+
+def test_staff_review_page_offers_no_decision_after_approval(newcomer, staff, lists, client):
+    profile = in_review(newcomer, staff)
+    with time_machine.travel(APPROVED_AT, tick=False):
+        kyc_services.approve(profile, user=staff)
+    client.force_login(staff)
+    page = client.get(f"/kyc/staff/profiles/{profile.pk}/").content.decode()
+    assert "No review is open: the client has not submitted the profile since the last decision." in page
+    assert "Approve</button>" not in page
+    assert "Start review</button>" not in page
+
+
+def test_staff_review_page_offers_approval_during_review(newcomer, staff, lists, client):
+    profile = in_review(newcomer, staff)
+    client.force_login(staff)
+    page = client.get(f"/kyc/staff/profiles/{profile.pk}/").content.decode()
+    assert "Approve</button>" in page
+    assert "Start review</button>" not in page
