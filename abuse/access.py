@@ -1,8 +1,8 @@
 """Which cases a user may see and answer.
 
 Lessees see the cases of their leases, holders the cases on their space.
-The lessee answers a case on its lease; the holder answers one on space no
-lease covered at the time.
+The lessee responds to a case on its lease, and the holder to one on space
+no lease covered at the time.
 Internal timeline entries reach neither; staff see everything in the admin.
 """
 
@@ -46,9 +46,9 @@ def visible_cases(user):
 
 
 def responsible_party(case):
-    """Return ("lessee" or "holder", organisation id) of who must answer the case, or None for the platform's queue.
+    """Return ("lessee" or "holder", organisation id) of who must respond to the case, or None on the platform's queue.
 
-    Space no lease covered at the time is the holder's to answer for.
+    The holder responds for space no lease covered at the time.
     """
     if case.queue == Queue.LESSEE and case.lessee_id is not None:
         return "lessee", case.lessee_id
@@ -58,7 +58,7 @@ def responsible_party(case):
 
 
 def can_answer(user, case):
-    """Whether `user` may acknowledge, answer and mark the case mitigated for the responsible organisation."""
+    """Return whether `user` may acknowledge, message and mark the case mitigated for the responsible organisation."""
     party = responsible_party(case)
     if party is None:
         return False

@@ -44,7 +44,7 @@ def _require(case, states, verb):
 
 
 def _party(case):
-    """Return "lessee" or "holder": who answers the case (see access.responsible_party)."""
+    """Return "lessee" or "holder": who responds to the case (see access.responsible_party)."""
     party = responsible_party(case)
     return party[0] if party else "lessee"
 

@@ -95,8 +95,8 @@ def _escalate_resolution(case, now):
 
 
 def _tell_responsible(case, kind, title, text, now):
-    # The holder answers for space no lease covered; platform queue cases
-    # have nobody to tell, and the abuse team handles them.
+    # The holder responds for space no lease covered. Platform queue cases
+    # have no organisation to mail, because the abuse team handles them.
     party = responsible_party(case)
     if party is None:
         return

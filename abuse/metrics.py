@@ -28,12 +28,13 @@ class EpochSeconds(Func):
 
 
 MAX_MONTHS = 60
+DEFAULT_MONTHS = 12
 
 
 def months_from(value):
-    """Return `value` (a query parameter, None for the default of 12) as a month count; raise ValueError naming it."""
+    """Return `value` (a query parameter, or None for DEFAULT_MONTHS) as a month count; raise ValueError naming it."""
     if value is None or value == "":
-        return 12
+        return DEFAULT_MONTHS
     try:
         months = int(value)
     except ValueError:
@@ -43,7 +44,7 @@ def months_from(value):
     return months
 
 
-def collect(months=12, now=None):
+def collect(months=DEFAULT_MONTHS, now=None):
     """Return the metrics of the last `months` months as plain data (what the API sends)."""
     months = max(1, min(int(months), MAX_MONTHS))
     now = now or timezone.now()

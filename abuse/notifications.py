@@ -43,7 +43,17 @@ def abuse_contacts(organization):
 
 
 def case_url(case):
-    return settings.ABUSE_SITE_URL.rstrip("/") + _case_path().format(case.pk)
+    """Return the case's page for the lessee or holder."""
+    return _site_url(_case_path().format(case.pk))
+
+
+def admin_case_url(case):
+    """Return the case's page in the admin, where the abuse team works on it."""
+    return _site_url(reverse("admin:abuse_case_change", args=[case.pk]))
+
+
+def _site_url(path):
+    return settings.ABUSE_SITE_URL.rstrip("/") + path
 
 
 @functools.cache
@@ -244,7 +254,7 @@ def _warning(case):
 
 
 def _events_text(case):
-    """List the addresses and times of the case's first events, which the recipient needs to find the abuser."""
+    """Return the lines listing the addresses and times of the first events, which the recipient needs."""
     events = list(case.events.order_by("occurred_at", "pk").values_list("ip", "occurred_at")[:NOTICE_EVENTS + 1])
     lines = [f"- {network.network_address} at {_utc_minute(moment)} UTC" for network, moment in events[:NOTICE_EVENTS]]
     if len(events) > NOTICE_EVENTS:
@@ -337,11 +347,6 @@ _MEMBERS_SQL = f"""
     WHERE membership.organization_id = ANY(%s::bigint[]) AND NOT membership.organization_id = ANY(%s::bigint[])
       AND membership.role = ANY(%s::varchar[]) AND member.email <> ''
 """
-
-
-def admin_case_url(case):
-    """Return the case's page in the admin, where the abuse team works on it."""
-    return settings.ABUSE_SITE_URL.rstrip("/") + reverse("admin:abuse_case_change", args=[case.pk])
 
 
 def alert_abuse_team(case, kind, reason, now=None):

@@ -122,7 +122,7 @@ def metrics_page(request):
         months = metrics.months_from(request.GET.get("months"))
     except ValueError as exc:
         # The page shows the default period with the reason.
-        error, months = str(exc), metrics.months_from(None)
+        error, months = str(exc), metrics.DEFAULT_MONTHS
     data = metrics.collect(months=months)
     context = {"data": data, "charts": metrics.charts(data), "error": error}
     return render(request, "abuse/metrics.html", context, status=400 if error else 200)

@@ -405,7 +405,7 @@ KYC_RISK_HISTORY_DAYS = env.int("KYC_RISK_HISTORY_DAYS", default=365)
 # ROA for the block's prefix with this origin ASN and maxLength equal to the
 # prefix length. Only the resource holder can issue a ROA for that space.
 # Use an ASN that the operator holds, so that a proof ROA left in place
-# authorises nobody else to originate the block. It must differ from
+# authorises no other network to originate the block. It must differ from
 # RPKI_PARKING_ASN, because the platform publishes its own parking ROAs
 # with that ASN and those must never count as a holder's proof. A system
 # check rejects the clash. The default is from the documentation range

@@ -117,15 +117,20 @@ def release_lapsed_reservations_in(block_prefix, now):
 
 
 def _lapse(lease, now):
-    lease.state = LeaseState.CANCELLED
-    lease.cancelled_at = now
-    lease.save(update_fields=["state", "cancelled_at", "updated_at"])
-    _record(lease, LeaseEvent.Kind.LAPSED, from_state=LeaseState.RESERVED, now=now)
+    _cancel(lease, LeaseEvent.Kind.LAPSED, now)
     logger.info("Reservation %s of %s lapsed", lease.pk, lease.prefix)
 
 
+def _cancel(lease, kind, now, *, actor=None, note=""):
+    """Cancel a locked reservation and record why in its history, as event `kind`."""
+    lease.state = LeaseState.CANCELLED
+    lease.cancelled_at = now
+    lease.save(update_fields=["state", "cancelled_at", "updated_at"])
+    _record(lease, kind, from_state=LeaseState.RESERVED, actor=actor, note=note, now=now)
+
+
 def reservation_hold(lessee, now):
-    """Return how long a new reservation of `lessee` holds its space.
+    """Return how long a new reservation of `lessee` keeps its prefix.
 
     RESERVATION_MINUTES, the time of a checkout; or, while the lessee's
     due diligence is under review and activation must wait for it,
@@ -167,10 +172,7 @@ def cancel_reservations(lessee, *, note, now):
             Lease.objects.select_for_update().filter(lessee=lessee, state=LeaseState.RESERVED).order_by("pk")
         )
         for lease in reservations:
-            lease.state = LeaseState.CANCELLED
-            lease.cancelled_at = now
-            lease.save(update_fields=["state", "cancelled_at", "updated_at"])
-            _record(lease, LeaseEvent.Kind.CANCELLED, from_state=LeaseState.RESERVED, note=note, now=now)
+            _cancel(lease, LeaseEvent.Kind.CANCELLED, now, note=note)
     if reservations:
         logger.info("Cancelled %s reservations of organisation %s: %s", len(reservations), lessee.pk, note)
     return reservations
@@ -179,7 +181,7 @@ def cancel_reservations(lessee, *, note, now):
 def reserve(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew=True, user=None):
     """Reserve the first free prefix of `prefix_length` in the listing's block.
 
-    The reservation holds the space for the time `reservation_hold` gives;
+    The reservation keeps the prefix for the time `reservation_hold` gives;
     `activate` turns it into a running lease. Raises LeaseConflict when no prefix of that
     length is free, LeaseError for a request the listing does not allow.
     """
@@ -294,7 +296,7 @@ def rent(*, listing, lessee, prefix_length, term, origin_asn=None, auto_renew=Tr
     """Reserve and activate in one step, for clients that need no checkout.
 
     A lessee that may not activate yet gets KycRequired before anything is
-    reserved, so a refused request holds no space.
+    reserved, so a rejected request keeps no prefix.
     """
     ensure_can_activate(lessee)
     lease = reserve(
@@ -317,11 +319,7 @@ def cancel_reservation(lease, *, user=None):
                 f"Lease {locked.prefix} is {locked.get_state_display().lower()}; "
                 "only a reservation can be cancelled.",
             )
-        now = timezone.now()
-        locked.state = LeaseState.CANCELLED
-        locked.cancelled_at = now
-        locked.save(update_fields=["state", "cancelled_at", "updated_at"])
-        _record(locked, LeaseEvent.Kind.CANCELLED, from_state=LeaseState.RESERVED, actor=user, now=now)
+        _cancel(locked, LeaseEvent.Kind.CANCELLED, timezone.now(), actor=user)
     _refresh_from(lease, locked)
     return lease
 

@@ -121,7 +121,7 @@ def find_proving_vrp(block, data_import, now):
     lease, for example.
 
     NOTE: A ROA names no organisation, so a proof ROA that an earlier holder
-    left in place also proves control for whoever registers the block next.
+    left in place also proves control for the next organisation that registers the block.
     The instructions ask holders to delete the ROA once verified.
     """
     if data_import is None:

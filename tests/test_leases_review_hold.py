@@ -69,23 +69,23 @@ def hold_notes(lease):
                 .order_by("pk").values_list("note", flat=True))
 
 
-def test_reservation_without_profile_holds_checkout_minutes(newcomer, make_listing, holder):
+def test_lessee_without_profile_gets_checkout_hold(newcomer, make_listing, holder):
     lease = reserve(make_listing(holder), newcomer)
     assert lease.reserved_until == NOW + timedelta(minutes=20)
 
 
-def test_reservation_during_review_holds_review_hours(newcomer, make_listing, holder):
+def test_reservation_in_review_gets_review_hold(newcomer, make_listing, holder):
     submitted(newcomer)
     lease = reserve(make_listing(holder), newcomer)
     assert lease.reserved_until == NOW + timedelta(hours=72)
 
 
-def test_reservation_of_approved_lessee_holds_checkout_minutes(lessee, make_listing, holder):
+def test_approved_lessee_gets_checkout_hold(lessee, make_listing, holder):
     lease = reserve(make_listing(holder), lessee)
     assert lease.reserved_until == NOW + timedelta(minutes=20)
 
 
-def test_reservation_holds_checkout_minutes_when_gate_off(newcomer, make_listing, holder, settings):
+def test_gate_off_gives_checkout_hold(newcomer, make_listing, holder, settings):
     settings.KYC_REQUIRED_FOR_ACTIVATION = False
     submitted(newcomer)
     lease = reserve(make_listing(holder), newcomer)
@@ -182,7 +182,7 @@ def test_reservation_page_explains_review_hold(newcomer, make_listing, holder, c
             "approve it, you have 24 hours to activate the reservation; we e-mail you the deadline.") in page
 
 
-def test_reservation_page_omits_review_hold_for_approved_lessee(lessee, make_listing, holder, client):
+def test_reservation_page_omits_hold_note(lessee, make_listing, holder, client):
     lease = reserve(make_listing(holder), lessee)
     client.force_login(lessee.owner)
     page = client.get(f"/leases/{lease.pk}/reservation/").content.decode()
@@ -231,7 +231,7 @@ def test_cancelled_reservation_page_shows_no_term(newcomer, make_listing, holder
     assert "<th>Period</th>" not in page
 
 
-def test_profile_page_hides_submission_while_with_staff(newcomer, client):
+def test_profile_page_hides_submit_in_review(newcomer, client):
     submitted(newcomer)
     client.force_login(newcomer.owner)
     page = client.get("/kyc/").content.decode()
@@ -239,7 +239,7 @@ def test_profile_page_hides_submission_while_with_staff(newcomer, client):
     assert "Submit for review</button>" not in page
 
 
-def test_staff_review_page_offers_no_decision_after_approval(newcomer, staff, lists, client):
+def test_review_page_hides_decisions_after_approval(newcomer, staff, lists, client):
     profile = in_review(newcomer, staff)
     with time_machine.travel(APPROVED_AT, tick=False):
         kyc_services.approve(profile, user=staff)
@@ -250,7 +250,7 @@ def test_staff_review_page_offers_no_decision_after_approval(newcomer, staff, li
     assert "Start review</button>" not in page
 
 
-def test_staff_review_page_offers_approval_during_review(newcomer, staff, lists, client):
+def test_review_page_offers_approval_in_review(newcomer, staff, lists, client):
     profile = in_review(newcomer, staff)
     client.force_login(staff)
     page = client.get(f"/kyc/staff/profiles/{profile.pk}/").content.decode()

@@ -720,7 +720,7 @@ def test_listing_page_offers_no_reservation_on_unverified_block(unverified_publi
     assert '<button type="submit">Reserve</button>' not in page
 
 
-def test_api_lists_unverified_listing_to_its_holder_only(unverified_published, holder, lessee, api_client_for):
+def test_api_hides_unverified_listing_from_others(unverified_published, holder, lessee, api_client_for):
     def listed(user):
         return [row["id"] for row in api_client_for(user).get("/api/listings/").json()["results"]]
 

@@ -21,8 +21,8 @@ MONITOR_CONTENT_TYPE = "application/vnd.ipl-monitor+json"
 def parse(raw, content_type, *, as_json=False):
     """Return the ParseResult of a report; raise ParseError naming what is wrong.
 
-    `as_json` reads the body as JSON whatever `content_type` says, as the
-    REST API promises its clients.
+    `as_json` reads the body as JSON whatever `content_type` is, as the REST
+    API documents for its clients.
     """
     from . import csvfeed, jsonforms, mail, plaintext
 

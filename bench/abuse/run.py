@@ -171,7 +171,7 @@ def timed(function, *args):
 
 
 def collector_paused(function):
-    """Run `function` with Python's cyclic garbage collector held off, as the intake holds it off per batch.
+    """Return `function` wrapped to run with Python's cyclic garbage collector off, as the intake runs each batch.
 
     The parse-only steps run this way too, so that all steps are measured
     under the same conditions.

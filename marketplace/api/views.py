@@ -126,7 +126,7 @@ class ListingViewSet(viewsets.ModelViewSet):
             return listings.filter(block__holder__in=managed_organizations(user))
         if self.action == "rent":
             return listings.filter(status=ListingStatus.PUBLISHED)
-        # Others' listings only when they can be rented; a holder sees all of its own.
+        # A holder gets all of its own listings, and other listings only when they can be rented.
         published = listings.filter(
             status=ListingStatus.PUBLISHED, block__verification_status=VerificationStatus.VERIFIED
         )
