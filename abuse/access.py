@@ -6,13 +6,14 @@ no lease covered at the time.
 Internal timeline entries reach neither; staff see everything in the admin.
 """
 
-from django.db.models import Case as CaseExpression, F, Q, When
+from django.db.models import Case as CaseExpression, Count, F, IntegerField, Min, OuterRef, Q, Subquery, When
 
 from accounts.access import organizations_for
 from accounts.models import Role
+from core.fields import CidrField
 
 from .choices import OPEN_STATES, Queue
-from .models import Case, TimelineEntry
+from .models import Case, Event, TimelineEntry
 
 # Roles that may answer a case on the lessee's behalf.
 ANSWERING_ROLES = (Role.OWNER, Role.ADMIN, Role.TECHNICAL, Role.ABUSE)
@@ -38,6 +39,22 @@ def with_next_due(cases):
 
 
 NEXT_DEADLINE_ORDER = (F("next_due").asc(nulls_last=True), "pk")
+
+
+def with_address_summary(cases):
+    """Annotate what `Case.subject` needs to title cases without a lease: their lowest address and address count.
+
+    Cases with a lease get NULL, so their events are not read. The values
+    are scalar subqueries rather than a join, so that a page of cases reads
+    only its own cases' events.
+    """
+    events = Event.objects.filter(case=OuterRef("pk")).order_by().values("case")
+    first = events.annotate(first=Min("ip")).values("first")
+    count = events.annotate(count=Count("ip", distinct=True)).values("count")
+    return cases.annotate(
+        first_address=CaseExpression(When(lease__isnull=True, then=Subquery(first)), output_field=CidrField()),
+        address_count=CaseExpression(When(lease__isnull=True, then=Subquery(count)), output_field=IntegerField()),
+    )
 
 
 def visible_cases(user):

@@ -19,7 +19,7 @@ from core.fields import to_network
 
 from . import actions, intake, notifications
 from .choices import OPEN_STATES
-from .access import NEXT_DEADLINE_ORDER, with_next_due
+from .access import NEXT_DEADLINE_ORDER, with_address_summary, with_next_due
 from .models import Case, Event, Notification, Report, SlaPolicy, TimelineEntry
 
 
@@ -133,7 +133,7 @@ class CaseAdmin(admin.ModelAdmin):
         return form
 
     def get_queryset(self, request):
-        return with_next_due(super().get_queryset(request))
+        return with_address_summary(with_next_due(super().get_queryset(request)))
 
     def get_ordering(self, request):
         # The changelist orders by this, not by the queryset's order_by.

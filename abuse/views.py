@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from accounts.access import organizations_for
 
 from . import actions, metrics
-from .access import by_next_deadline, can_answer, public_timeline, visible_cases
+from .access import by_next_deadline, can_answer, public_timeline, visible_cases, with_address_summary
 from .choices import OPEN_STATES, Channel
 from .forms import LesseeResponseForm, PublicReportForm
 from .intake import ReportTooLarge, receive
@@ -28,7 +28,7 @@ def case_list(request):
     show = request.GET.get("show", "open")
     if show == "open":
         cases = cases.filter(state__in=OPEN_STATES)
-    cases = by_next_deadline(cases)
+    cases = with_address_summary(by_next_deadline(cases))
     page = Paginator(cases, 50).get_page(request.GET.get("page"))
     own = set(organizations_for(request.user).values_list("pk", flat=True))
     return render(request, "abuse/case_list.html", {"page": page, "show": show, "own": own})

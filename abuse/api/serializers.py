@@ -23,6 +23,11 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class CaseSerializer(serializers.ModelSerializer):
+    subject = serializers.CharField(
+        read_only=True,
+        help_text="The space the case concerns: the lease's prefix, or for space no lease covered the lowest "
+                  "address of its events and how many other addresses they have.",
+    )
     lease_prefix = serializers.SerializerMethodField()
     lessee = serializers.StringRelatedField()
     holder = serializers.StringRelatedField()
@@ -31,7 +36,7 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "category", "severity", "state", "queue", "escalation", "lease", "lease_prefix",
+        fields = ["id", "subject", "category", "severity", "state", "queue", "escalation", "lease", "lease_prefix",
                   "lessee", "holder", "event_count", "first_event_at", "last_event_at", "opened_at",
                   "response_due_at", "resolution_due_at", "responded_at", "mitigated_at", "closed_at",
                   "response_breached_at", "resolution_breached_at", "is_breached", "next_deadline",

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import actions, metrics
-from ..access import by_next_deadline, can_answer, visible_cases
+from ..access import by_next_deadline, can_answer, visible_cases, with_address_summary
 from ..choices import Channel
 from ..intake import ReportTooLarge, receive, reparse
 from ..models import Case, Report
@@ -115,7 +115,8 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Case.objects.none()
-        return by_next_deadline(visible_cases(self.request.user).select_related("lease", "lessee", "holder"))
+        cases = visible_cases(self.request.user).select_related("lease", "lessee", "holder")
+        return with_address_summary(by_next_deadline(cases))
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action != "list" else CaseSerializer

@@ -102,9 +102,30 @@ class Case(models.Model):
 
     @property
     def subject(self):
+        """The space the case concerns, as its title: the lease's prefix, else the addresses of its events.
+
+        Without a lease the title is the lowest address and how many other
+        distinct addresses the events have, such as "203.0.113.9 and 4 more
+        addresses". `access.with_address_summary` annotates the numbers for a
+        list of cases; without it, each call on such a case queries its events.
+        """
         if self.lease_id:
             return str(self.lease.prefix)
-        return self.get_queue_display()
+        first, count = self._address_summary()
+        if first is None:
+            return self.get_queue_display()
+        address = first.network_address
+        if count <= 1:
+            return str(address)
+        others = count - 1
+        return f"{address} and {others} more address{'es' if others > 1 else ''}"
+
+    def _address_summary(self):
+        """Return (lowest event address as a /32 network, count of distinct addresses), or (None, 0)."""
+        if "first_address" not in self.__dict__:
+            summary = self.events.aggregate(first=models.Min("ip"), count=models.Count("ip", distinct=True))
+            self.first_address, self.address_count = summary["first"], summary["count"]
+        return self.first_address, self.address_count or 0
 
     @property
     def is_open(self):
