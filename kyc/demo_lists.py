@@ -56,6 +56,6 @@ UK = """<?xml version="1.0" encoding="utf-8"?>
 FILES = {
     "ofac": {"sdn": OFAC_SDN.encode("cp1252"), "alt": OFAC_ALT.encode(), "add": OFAC_ADD.encode()},
     "un": {"xml": UN.encode()},
-    "eu": {"xml": EU.encode()},
-    "uk": {"xml": UK.encode()},
+    "eu": {"list": EU.encode()},
+    "uk": {"list": UK.encode()},
 }

@@ -186,7 +186,7 @@ def test_un_import(db):
 
 
 def test_eu_import(db):
-    version = import_list("eu", {"xml": EU_XML.encode()}, origin="test")
+    version = import_list("eu", {"list": EU_XML.encode()}, origin="test")
     entities = entities_of(version)
     assert version.published_at == datetime(2026, 12, 2, 7, 30, tzinfo=timezone.utc)
     shoigu = entities["139010"]
@@ -202,7 +202,7 @@ def test_eu_import(db):
 
 
 def test_uk_import(db):
-    version = import_list("uk", {"xml": UK_XML.encode()}, origin="test")
+    version = import_list("uk", {"list": UK_XML.encode()}, origin="test")
     entities = entities_of(version)
     kalashnikov = entities["RUS0253"]
     assert kalashnikov.name == "JSC KALASHNIKOV CONCERN"
@@ -262,8 +262,8 @@ def test_alias_of_missing_entry_fails(db):
     ("opensanctions", {"csv": OPENSANCTIONS_HEADER.encode()}, "contains a header but no entries"),
     ("opensanctions", {"csv": b"name,country\r\nAcme,NL\r\n"}, "the header lacks id, schema, aliases"),
     ("un", {"xml": b"<root><x/></root>"}, "the root element is root, not CONSOLIDATED_LIST"),
-    ("eu", {"xml": b"   \n"}, "EU consolidated list is empty"),
-    ("uk", {"xml": b"<Designations></Designations>"}, "contains no Designation elements"),
+    ("eu", {"list": b"   \n"}, "EU consolidated list is empty"),
+    ("uk", {"list": b"<Designations></Designations>"}, "contains no Designation elements"),
     ("ofac", {"sdn": b'"ent_num","SDN_Name"\r\n', "alt": b"", "add": b""}, "expected 12 columns, found 2"),
 ])
 def test_malformed_files_fail_with_message(db, source, files, message):
@@ -292,8 +292,8 @@ def test_much_smaller_list_rejected_as_truncated(db):
 
 
 def test_new_version_supersedes_current(db):
-    first = import_list("uk", {"xml": UK_XML.encode()}, origin="test")
-    second = import_list("uk", {"xml": UK_XML.encode()}, origin="test")
+    first = import_list("uk", {"list": UK_XML.encode()}, origin="test")
+    second = import_list("uk", {"list": UK_XML.encode()}, origin="test")
     first.refresh_from_db()
     assert first.status == ImportStatus.SUPERSEDED
     assert second.status == ImportStatus.CURRENT

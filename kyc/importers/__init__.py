@@ -19,6 +19,8 @@ DEFAULT_FILE_NAMES = {
     "add": ("add.csv", "ADD.CSV"),
     "csv": ("targets.simple.csv",),
     "xml": ("consolidated.xml", "list.xml"),
+    # The EU and UK lists, XML or CSV: the content decides how a file is read.
+    "list": ("consolidated.xml", "list.xml", "consolidated.csv", "list.csv"),
 }
 
 __all__ = ["DEFAULT_FILE_NAMES", "ListFormatError", "PARSERS", "ParsedEntity", "ParsedList"]

@@ -150,6 +150,15 @@ def csv_rows(data, file_label, *, delimiter=","):
         ) from None
 
 
+def looks_like_xml(data):
+    """Return True when `data` starts like an XML document, after a UTF-8 byte order mark and blanks.
+
+    The EU and UK lists come as XML or CSV, and the content decides which
+    parser reads them, whatever the file is called.
+    """
+    return (data or b"").removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<")
+
+
 def parse_xml(data, file_label):
     """Return the root element, refusing entity expansion and reporting truncation."""
     if not data or not data.strip():

@@ -1,13 +1,18 @@
-"""The EU consolidated financial sanctions list, XML export (sanctionEntity elements)."""
+"""The EU consolidated financial sanctions list, as XML export (sanctionEntity elements) or CSV.
+
+The content decides the format: a file that starts with "<" is read as
+XML, any other as the CSV file (see eu_csv).
+"""
 
 from ..choices import EntityKind
+from . import eu_csv
 from .base import (
     ListFormatError, ParsedEntity, ParsedList, children, descendants, join_names, local_name,
-    parse_xml,
+    looks_like_xml, parse_xml,
 )
 from .dates import parse_timestamp
 
-FILES = ("xml",)
+FILES = ("list",)
 
 _KINDS = {"person": EntityKind.PERSON, "enterprise": EntityKind.ORGANIZATION}
 
@@ -37,7 +42,16 @@ def _entity(element):
 
 
 def parse(files):
-    root = parse_xml(files["xml"], "EU consolidated list")
+    data = files["list"]
+    if not data.strip():
+        raise ListFormatError("EU consolidated list is empty; download it again.")
+    if looks_like_xml(data):
+        return parse_xml_export(data)
+    return eu_csv.parse_csv(data)
+
+
+def parse_xml_export(data):
+    root = parse_xml(data, "EU consolidated list")
     if local_name(root) != "export":
         raise ListFormatError(
             f"EU consolidated list: the root element is {local_name(root)}, not export; "

@@ -1,11 +1,16 @@
-"""The UK sanctions list (FCDO), XML format: Designation elements."""
+"""The UK sanctions list (FCDO), as XML (Designation elements) or CSV.
+
+The content decides the format: a file that starts with "<" is read as
+XML, any other as the CSV file (see uk_csv).
+"""
 
 from ..choices import EntityKind
+from . import uk_csv
 from .base import (
-    ListFormatError, ParsedEntity, ParsedList, descendants, join_names, parse_xml, text_of,
+    ListFormatError, ParsedEntity, ParsedList, descendants, join_names, looks_like_xml, parse_xml, text_of,
 )
 
-FILES = ("xml",)
+FILES = ("list",)
 
 _KINDS = {"individual": EntityKind.PERSON, "entity": EntityKind.ORGANIZATION, "ship": EntityKind.VESSEL}
 
@@ -48,7 +53,16 @@ def _designation(element):
 
 
 def parse(files):
-    root = parse_xml(files["xml"], "UK sanctions list")
+    data = files["list"]
+    if not data.strip():
+        raise ListFormatError("UK sanctions list is empty; download it again.")
+    if looks_like_xml(data):
+        return parse_xml_designations(data)
+    return uk_csv.parse_csv(data)
+
+
+def parse_xml_designations(data):
+    root = parse_xml(data, "UK sanctions list")
     designations = descendants(root, "Designation")
     if not designations:
         raise ListFormatError("UK sanctions list contains no Designation elements; this is not the UK XML format.")
