@@ -16,8 +16,12 @@ from .verification import ensure_block_verified
 logger = logging.getLogger(__name__)
 
 # Listing actions: the status each sets, and the statuses it may start from.
+# A withdrawn listing can be published again, under the same rules as a draft.
 LISTING_TRANSITIONS = {
-    "publish": (ListingStatus.PUBLISHED, (ListingStatus.DRAFT, ListingStatus.PAUSED)),
+    "publish": (
+        ListingStatus.PUBLISHED,
+        (ListingStatus.DRAFT, ListingStatus.PAUSED, ListingStatus.WITHDRAWN),
+    ),
     "pause": (ListingStatus.PAUSED, (ListingStatus.PUBLISHED,)),
     "withdraw": (
         ListingStatus.WITHDRAWN,
@@ -78,9 +82,10 @@ def create_block(*, holder, prefix, rir, country, description=""):
 def change_listing_status(listing, action):
     """Publish, pause or withdraw `listing`; raise ValidationError when the status forbids it.
 
-    Only a listing of a verified block can be published. Leases already
-    signed keep running whatever the listing's status; the status only
-    decides whether new leases can be made.
+    Only a listing of a verified block can be published. `published_at`
+    keeps the time of the first publication. The status decides only
+    whether new reservations can be made. Leases and reservations made
+    earlier keep running, and a reservation can still be activated.
     """
     if action not in LISTING_TRANSITIONS:
         raise ValidationError(

@@ -13,6 +13,9 @@ urlpatterns = [
     path("blocks/<int:pk>/", views.block_detail, name="block-detail"),
     path("blocks/<int:pk>/verify/", views.block_verify, name="block-verify"),
     path("blocks/<int:pk>/listing/", views.listing_edit, name="listing-edit"),
+    # Listed before the generic status route, which would match it too. A
+    # GET shows the confirmation page, and a POST withdraws.
+    path("listings/<int:pk>/withdraw/", views.listing_withdraw, name="listing-withdraw"),
     path(
         "listings/<int:pk>/<str:action>/", views.listing_status, name="listing-status"
     ),

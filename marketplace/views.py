@@ -3,14 +3,15 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import can_manage
 from accounts.decorators import organization_required
 from kyc.exceptions import KycRequired
 from kyc.services import ensure_can_activate
 from leases import services as lease_services
-from leases.choices import LIVE_STATES
+from leases.choices import LIVE_STATES, LeaseState
 from leases.exceptions import LeaseError
 from leases.models import Lease
 from leases.revenue import monthly_revenue
@@ -177,12 +178,14 @@ def listing_edit(request, pk):
     return render(request, "marketplace/listing_form.html", {"form": form, "ip_block": block})
 
 
-@require_POST
-@organization_required(manage=True)
-def listing_status(request, pk, action):
-    listing = get_object_or_404(
+def _own_listing(request, pk):
+    return get_object_or_404(
         Listing.objects.filter(block__holder=request.organization).select_related("block"), pk=pk
     )
+
+
+def _change_listing_status(request, listing, action):
+    """Apply `action` to `listing`, report the outcome as a message and return to the block page."""
     try:
         services.change_listing_status(listing, action)
     except ValidationError as exc:
@@ -192,6 +195,30 @@ def listing_status(request, pk, action):
             request, f"The listing of {listing.block.prefix} is now {listing.get_status_display().lower()}."
         )
     return redirect("marketplace:block-detail", pk=listing.block_id)
+
+
+@require_POST
+@organization_required(manage=True)
+def listing_status(request, pk, action):
+    return _change_listing_status(request, _own_listing(request, pk), action)
+
+
+@require_http_methods(["GET", "POST"])
+@organization_required(manage=True)
+def listing_withdraw(request, pk):
+    """Show what withdrawing listing `pk` changes and ask to confirm (GET), or withdraw it (POST)."""
+    listing = _own_listing(request, pk)
+    if request.method == "POST":
+        return _change_listing_status(request, listing, "withdraw")
+    leases = Lease.objects.filter(listing=listing)
+    context = {
+        "listing": listing,
+        "live_lease_count": leases.filter(state__in=LIVE_STATES).count(),
+        "reservation_count": leases.filter(
+            state=LeaseState.RESERVED, reserved_until__gt=timezone.now()
+        ).count(),
+    }
+    return render(request, "marketplace/listing_withdraw.html", context)
 
 
 @organization_required()

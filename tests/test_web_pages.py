@@ -146,6 +146,7 @@ def test_listing_edit_creates_draft(holder_client, holder):
         ("pause", ListingStatus.PUBLISHED, ListingStatus.PAUSED),
         ("publish", ListingStatus.PAUSED, ListingStatus.PUBLISHED),
         ("withdraw", ListingStatus.PUBLISHED, ListingStatus.WITHDRAWN),
+        ("publish", ListingStatus.WITHDRAWN, ListingStatus.PUBLISHED),
     ],
 )
 def test_listing_status_actions(holder_client, holder, make_listing, action, start, end):
@@ -158,16 +159,16 @@ def test_listing_status_actions(holder_client, holder, make_listing, action, sta
     assert listing.status == end
 
 
-def test_listing_withdrawn_cannot_publish(holder_client, holder, make_listing):
+def test_listing_withdrawn_cannot_pause(holder_client, holder, make_listing):
     listing = make_listing(holder, status=ListingStatus.WITHDRAWN)
 
     response = holder_client.post(
-        reverse("marketplace:listing-status", args=[listing.pk, "publish"]), follow=True
+        reverse("marketplace:listing-status", args=[listing.pk, "pause"]), follow=True
     )
 
     listing.refresh_from_db()
     assert listing.status == ListingStatus.WITHDRAWN
-    assert "it cannot be published from that status" in response.content.decode()
+    assert "it cannot be paused from that status" in response.content.decode()
 
 
 def test_listing_status_of_other_organisation_is_404(holder_client, make_organization, make_listing):
