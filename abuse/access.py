@@ -4,7 +4,11 @@ Lessees see the cases of their leases, holders the cases on their space.
 The lessee responds to a case on its lease, and the holder to one on space
 no lease covered at the time.
 Internal timeline entries reach neither; staff see everything in the admin.
+Neither sees who reported an event: `disclosed_event` withholds the
+reporter's name and e-mail address from what the portal and API show.
 """
+
+import re
 
 from django.db.models import Case as CaseExpression, Count, F, IntegerField, Min, OuterRef, Q, Subquery, When
 
@@ -12,7 +16,7 @@ from accounts.access import organizations_for
 from accounts.models import Role
 from core.fields import CidrField
 
-from .choices import OPEN_STATES, Queue
+from .choices import OPEN_STATES, Channel, Queue
 from .models import Case, Event, TimelineEntry
 
 # Roles that may answer a case on the lessee's behalf.
@@ -84,3 +88,108 @@ def can_answer(user, case):
 
 def public_timeline(case):
     return TimelineEntry.objects.filter(case=case, internal=False).order_by("created_at", "pk")
+
+
+def case_events(case):
+    """Return the case's events in time order, with the report fields `disclosed_event` reads and not its body."""
+    # The stored body can be megabytes, and a case page lists many events.
+    return (case.events.select_related("report").order_by("occurred_at", "pk")
+            .only(*EVENT_COLUMNS, "report__channel", "report__source", "report__reporter_email"))
+
+
+EVENT_COLUMNS = ("id", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter", "confidence",
+                 "description", "evidence", "report")
+
+# Text put in place of the reporter's name or e-mail address.
+REPORTER_MARK = "[reporter]"
+# Text put in place of the value of an evidence field that names the complainant.
+WITHHELD_MARK = "[withheld]"
+# Evidence fields that name the complainant rather than the abuse: the
+# recipient of a reported mail (ARF Original-Rcpt-To, the original To
+# header), the sender of an X-ARF report (Reported-From), and fields named
+# reporter or reporter_email. Compared lower-cased, with underscores read
+# as dashes.
+COMPLAINANT_FIELDS = frozenset({"original-rcpt-to", "to", "reported-from", "reporter", "reporter-email"})
+EMAIL_ADDRESS = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Shorter names would blank out parts of ordinary words.
+MIN_NAME_LENGTH = 3
+
+
+def disclosed_event(event):
+    """Return the event as the lessee and holder see it: without the reporter field, and with the reporter withheld.
+
+    The reporter's name and e-mail address, and e-mail addresses at the
+    reporter's mail domain, become REPORTER_MARK in the type, description
+    and evidence. Evidence fields in COMPLAINANT_FIELDS become
+    WITHHELD_MARK. `event.report` must be loaded, as `case_events` does.
+    """
+    identities = reporter_identities(event)
+    return {
+        "id": event.pk,
+        "ip": str(event.address),
+        "port": event.port,
+        "occurred_at": event.occurred_at,
+        "zone_assumed": event.zone_assumed,
+        "category": event.category,
+        "category_label": event.get_category_display(),
+        "type": _redact_text(event.type, identities),
+        "confidence": event.confidence,
+        "confidence_label": event.get_confidence_display(),
+        "description": _redact_text(event.description, identities),
+        "evidence": _redact_value(event.evidence, identities),
+    }
+
+
+def reporter_identities(event):
+    """Return the lower-cased names and e-mail addresses that identify who reported the event.
+
+    Those are the event's reporter field, the e-mail address given on the
+    public form and, for a report sent from an e-mail address, that address.
+    The platform's own monitors are no third party, so their events have none.
+    """
+    report = event.report
+    if report.channel == Channel.MONITOR:
+        return frozenset()
+    candidates = [event.reporter, report.reporter_email]
+    if "@" in report.source:
+        candidates.append(report.source)
+    return frozenset(
+        value.strip().lower() for value in candidates if len(value.strip()) >= MIN_NAME_LENGTH
+    )
+
+
+def _redact_value(value, identities):
+    if isinstance(value, str):
+        return _redact_text(value, identities)
+    if isinstance(value, list):
+        return [_redact_value(item, identities) for item in value]
+    if isinstance(value, dict):
+        return {
+            key: WITHHELD_MARK if _is_complainant_field(key) else _redact_value(item, identities)
+            for key, item in value.items()
+        }
+    return value
+
+
+def _is_complainant_field(key):
+    return str(key).strip().lower().replace("_", "-") in COMPLAINANT_FIELDS
+
+
+def _redact_text(text, identities):
+    if not text or not identities:
+        return text
+    domains = {identity.rsplit("@", 1)[1] for identity in identities if "@" in identity}
+
+    def mark_reporter_address(match):
+        address = match.group(0).lower()
+        domain = address.rsplit("@", 1)[1]
+        at_reporter_domain = any(domain == known or domain.endswith("." + known) for known in domains)
+        return REPORTER_MARK if address in identities or at_reporter_domain else match.group(0)
+
+    text = EMAIL_ADDRESS.sub(mark_reporter_address, text)
+    # NOTE: a name is found only as written in the reporter field, so a
+    # signature that spells it differently, or names another person, stays.
+    for name in identities:
+        if "@" not in name:
+            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", REPORTER_MARK, text, flags=re.IGNORECASE)
+    return text

@@ -14,7 +14,9 @@ from django.views.decorators.http import require_POST
 from accounts.access import organizations_for
 
 from . import actions, metrics
-from .access import by_next_deadline, can_answer, public_timeline, visible_cases, with_address_summary
+from .access import (
+    by_next_deadline, can_answer, case_events, disclosed_event, public_timeline, visible_cases, with_address_summary,
+)
 from .choices import OPEN_STATES, Channel
 from .forms import LesseeResponseForm, PublicReportForm
 from .intake import ReportTooLarge, receive
@@ -34,18 +36,53 @@ def case_list(request):
     return render(request, "abuse/case_list.html", {"page": page, "show": show, "own": own})
 
 
+# Events per page of a case page; a case can gather thousands.
+EVENTS_PER_PAGE = 50
+# Characters of an event's evidence a case page shows; the API returns all of it.
+EVIDENCE_TEXT_LIMIT = 2000
+
+
 @login_required
 def case_detail(request, pk):
     case = get_object_or_404(visible_cases(request.user).select_related("lease", "lessee", "holder"), pk=pk)
+    events_page = Paginator(case_events(case), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "case": case,
-        "events": case.events.order_by("occurred_at", "pk")[:500],
+        "events_page": events_page,
+        "events": [_event_row(event) for event in events_page],
+        "evidence_text_limit": EVIDENCE_TEXT_LIMIT,
         "timeline": public_timeline(case),
         "can_answer": can_answer(request.user, case),
         "form": LesseeResponseForm(),
         "now": timezone.now(),
     }
     return render(request, "abuse/case_detail.html", context)
+
+
+def _event_row(event):
+    """Return the disclosed event with its evidence as text lines, shortened to EVIDENCE_TEXT_LIMIT characters."""
+    row = disclosed_event(event)
+    text = "\n".join(_evidence_lines(row["evidence"], ""))
+    row["evidence_shortened"] = len(text) > EVIDENCE_TEXT_LIMIT
+    row["evidence_text"] = text[:EVIDENCE_TEXT_LIMIT]
+    return row
+
+
+def _evidence_lines(value, path):
+    """Yield `path: value` lines for the scalars in the evidence, naming nested fields by their path.
+
+    Fields come in name order, because jsonb does not keep the order the report gave them in.
+    """
+    if isinstance(value, dict):
+        for key, item in sorted(value.items(), key=lambda pair: str(pair[0]).lower()):
+            yield from _evidence_lines(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        for number, item in enumerate(value, 1):
+            yield from _evidence_lines(item, f"{path}[{number}]")
+    else:
+        items = value if isinstance(value, list) else [value]
+        text = ", ".join("" if item is None else str(item) for item in items)
+        yield f"{path}: {text}" if path else text
 
 
 @login_required
