@@ -399,6 +399,16 @@ KYC_STAFF_EMAILS = env.list("KYC_STAFF_EMAILS", default=[])
 # Abuse cases, PTR churn flags and blocklist listings count towards the risk
 # score when they are younger than this.
 KYC_RISK_HISTORY_DAYS = env.int("KYC_RISK_HISTORY_DAYS", default=365)
+# VIES lookup of VAT numbers: the URL of the check-vat-number endpoint of
+# the EU's VIES REST API. Empty by default, so only the format is checked
+# and no VAT number is sent anywhere until the operator sets it.
+KYC_VIES_URL = env.str("KYC_VIES_URL", default="")
+# Seconds to wait for one VIES response.
+KYC_VIES_TIMEOUT = env.float("KYC_VIES_TIMEOUT", default=10)
+# A check that VIES could not complete is tried again after this many
+# minutes. The scheduled task checks at most KYC_VIES_BATCH numbers per run.
+KYC_VIES_RETRY_MINUTES = env.int("KYC_VIES_RETRY_MINUTES", default=60)
+KYC_VIES_BATCH = env.int("KYC_VIES_BATCH", default=50)
 
 # --- marketplace ---
 # Proof of control by ROA. A holder proves that it controls a block with a

@@ -45,6 +45,8 @@ class ClientProfileAdmin(admin.ModelAdmin):
     readonly_fields = [
         "state", "review_round", "submitted_at", "approved_at", "approved_until", "reminder_sent_at",
         "risk_score", "risk_level", "risk_assessed_at", "last_screened_at", "abuse_email_confirmed_at",
+        "vies_status", "vies_vat_number", "vies_name", "vies_address", "vies_error", "vies_checked_at",
+        "vies_retry_at",
     ]
     inlines = [KeyPersonInline, ApprovalInline, PolicyReviewInline]
 

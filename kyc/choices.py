@@ -44,6 +44,14 @@ class PersonRole(models.TextChoices):
     REPRESENTATIVE = "representative", "Authorised representative"
 
 
+class ViesStatus(models.TextChoices):
+    """Outcome of the VIES lookup of a VAT number; blank while it has not been checked."""
+
+    VALID = "valid", "Valid"
+    INVALID = "invalid", "Not valid"
+    UNAVAILABLE = "unavailable", "VIES unavailable"
+
+
 class SanctionsSource(models.TextChoices):
     OFAC = "ofac", "OFAC SDN (US)"
     UN = "un", "UN Security Council consolidated list"

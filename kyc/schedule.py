@@ -9,6 +9,10 @@ BEAT_SCHEDULE = {
         "task": "kyc.tasks.rescreen_due_task",
         "schedule": crontab(minute=45, hour=4),
     },
+    "kyc-check-due-vat-numbers": {
+        "task": "kyc.tasks.check_due_vat_numbers_task",
+        "schedule": crontab(minute="*/10"),
+    },
     "kyc-renewal-reminders": {
         "task": "kyc.tasks.send_renewal_reminders_task",
         "schedule": crontab(minute=0, hour=8),

@@ -14,6 +14,8 @@ from .exceptions import KycError, KycRequired
 from .models import ClientProfile
 from .notifications import notify_organization
 from .state import copy_locked_fields, lock_profile, record_event
+from .vat_check import forget_result as forget_vies_result
+from .vies import is_enabled as vies_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +50,29 @@ def update_profile(profile, data, *, user=None):
                 "staff have decided or asked for more information."
             )
         previous_email = locked.abuse_email
+        previous_vat_number = locked.vat_number
         for field in PROFILE_FIELDS:
             if field in data:
                 setattr(locked, field, data[field])
         email_changed = locked.abuse_email != previous_email
         if email_changed:
             locked.abuse_email_confirmed_at = None
+        vat_number_changed = locked.vat_number != previous_vat_number
+        if vat_number_changed:
+            forget_vies_result(locked)
         locked.save()
     copy_locked_fields(profile, locked)
     if email_changed and profile.abuse_email:
         transaction.on_commit(lambda: send_abuse_contact_confirmation(profile))
+    if vat_number_changed and profile.vat_number and vies_enabled():
+        transaction.on_commit(lambda: _queue_vat_check(profile.pk))
     return profile
+
+
+def _queue_vat_check(profile_id):
+    from .tasks import check_vat_number_task
+
+    check_vat_number_task.delay(profile_id)
 
 
 def confirmation_token(profile):
@@ -132,6 +146,10 @@ def submit(profile, *, user=None):
         locked.state = ProfileState.SUBMITTED
         locked.review_round += 1
         locked.submitted_at = timezone.now()
+        if locked.vat_number and vies_enabled():
+            # Each review round looks the number up again; the screening
+            # task does it before it scores the profile.
+            locked.vies_retry_at = locked.submitted_at
         locked.save()
         record_event(locked, previous, actor=user, note=f"Review round {locked.review_round}")
         if not locked.has_current_approval(locked.submitted_at):

@@ -12,6 +12,7 @@ from .exceptions import KycError
 from .forms import MatchDecisionForm, NoteForm, PolicyReviewForm
 from .models import ClientProfile, ScreeningMatch
 from .screening import latest_screening
+from .vies import is_enabled as vies_enabled
 
 QUEUE_STATES = (ProfileState.SUBMITTED, ProfileState.IN_REVIEW, ProfileState.MORE_INFORMATION)
 
@@ -46,6 +47,7 @@ def review(request, pk):
         "events": profile.events.select_related("actor"),
         "note_form": NoteForm(),
         "policy_form": PolicyReviewForm(),
+        "vies_enabled": vies_enabled(),
     }
     return render(request, "kyc/staff/review.html", context)
 

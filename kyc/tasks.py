@@ -21,16 +21,20 @@ from .notifications import notify_staff
 from .sanctions import ImportFailed, configured_sources, import_from_url
 from .screening import screen_profile
 from .services import profile_for, send_renewal_reminders
+from .vat_check import check_profile_vat, due_profile_ids
+from .vies import is_enabled as vies_enabled
 
 logger = logging.getLogger(__name__)
 
 
 @shared_task
 def screen_organization_task(organization_id, trigger="staff"):
+    """Screen and score the organisation, after a VIES check of its VAT number when one is due."""
     organization = Organization.objects.filter(pk=organization_id).first()
     if organization is None:
         logger.warning("Screening skipped: organisation %s no longer exists", organization_id)
         return None
+    check_profile_vat(profile_for(organization).pk)
     screening = screen_profile(profile_for(organization), trigger=trigger)
     from .risk import assess
 
@@ -93,3 +97,27 @@ def refresh_sanctions_lists_task():
 @shared_task
 def send_renewal_reminders_task():
     return send_renewal_reminders()
+
+
+@shared_task
+def check_vat_number_task(profile_id):
+    """Check the profile's VAT number in VIES if it is due."""
+    result = check_profile_vat(profile_id)
+    return result.status if result else None
+
+
+@shared_task
+def check_due_vat_numbers_task():
+    """Check up to KYC_VIES_BATCH due VAT numbers: new or changed ones, and those VIES could not check."""
+    if not vies_enabled():
+        return []
+    checked = []
+    for profile_id in due_profile_ids(timezone.now(), settings.KYC_VIES_BATCH):
+        result = check_profile_vat(profile_id)
+        if result is None:
+            continue
+        checked.append(profile_id)
+    if checked:
+        logger.info("Checked the VAT numbers of profiles %s in VIES", checked)
+    return checked
+

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
-from ..choices import DeclaredUse, DocumentKind, PersonRole, ProfileState, RiskLevel
+from ..choices import DeclaredUse, DocumentKind, PersonRole, ProfileState, RiskLevel, ViesStatus
 
 
 class ClientProfile(models.Model):
@@ -52,6 +52,22 @@ class ClientProfile(models.Model):
     approved_until = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
 
+    # The latest VIES lookup. It belongs to vat_number only while
+    # vies_vat_number equals it; a changed number is checked afresh.
+    vies_status = models.CharField("VIES status", max_length=12, choices=ViesStatus.choices, blank=True)
+    vies_vat_number = models.CharField(
+        "VAT number checked in VIES", max_length=20, blank=True,
+        help_text="The number the VIES fields describe, or the one being checked.",
+    )
+    vies_name = models.TextField("name registered in VIES", blank=True)
+    vies_address = models.TextField("address registered in VIES", blank=True)
+    vies_error = models.TextField("VIES error", blank=True, help_text="Why VIES could not check the number.")
+    vies_checked_at = models.DateTimeField("VIES checked at", null=True, blank=True)
+    vies_retry_at = models.DateTimeField(
+        "VIES check due at", null=True, blank=True,
+        help_text="When the scheduled task checks the number (again); empty when no check is due.",
+    )
+
     risk_score = models.IntegerField(null=True, blank=True)
     risk_level = models.CharField(max_length=10, choices=RiskLevel.choices, blank=True)
     risk_assessed_at = models.DateTimeField(null=True, blank=True)
@@ -75,6 +91,11 @@ class ClientProfile(models.Model):
     @property
     def abuse_email_confirmed(self):
         return self.abuse_email_confirmed_at is not None
+
+    @property
+    def vies_result_current(self):
+        """True when the stored VIES result belongs to the VAT number the profile has now."""
+        return bool(self.vat_number) and self.vies_vat_number == self.vat_number and bool(self.vies_status)
 
     def has_current_approval(self, now=None):
         now = now or timezone.now()
