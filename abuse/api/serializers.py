@@ -1,19 +1,33 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ..choices import Category
-from ..models import Case, Event, Report, TimelineEntry
+from ..access import case_events, disclosed_event
+from ..choices import Category, Confidence
+from ..models import Case, Report, TimelineEntry
+
+# Events in a case's detail; GET cases/{id}/events/ pages through all of them.
+NESTED_EVENTS = 50
 
 
-class EventSerializer(serializers.ModelSerializer):
-    ip = serializers.SerializerMethodField()
+class EventSerializer(serializers.Serializer):
+    """An event of a case as its lessee and holder see it, with the reporter withheld."""
 
-    class Meta:
-        model = Event
-        fields = ["id", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter",
-                  "confidence", "description", "evidence"]
-
-    def get_ip(self, event) -> str:
-        return str(event.address)
+    id = serializers.IntegerField()
+    ip = serializers.IPAddressField(protocol="IPv4")
+    port = serializers.IntegerField(allow_null=True)
+    occurred_at = serializers.DateTimeField()
+    zone_assumed = serializers.BooleanField(help_text="The report gave no time zone, so UTC was assumed.")
+    category = serializers.ChoiceField(choices=Category.choices)
+    type = serializers.CharField(help_text="The reporter's own word for the kind of abuse.")
+    confidence = serializers.ChoiceField(choices=Confidence.choices)
+    description = serializers.CharField(
+        help_text="What the reporter wrote, with its name and e-mail address replaced by [reporter]."
+    )
+    evidence = serializers.JSONField(
+        help_text="The fields the parser kept from the report. The reporter's name and e-mail address are "
+                  "replaced by [reporter], and fields naming the complainant, such as Original-Rcpt-To, "
+                  "by [withheld]."
+    )
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
@@ -47,14 +61,18 @@ class CaseSerializer(serializers.ModelSerializer):
 
 
 class CaseDetailSerializer(CaseSerializer):
-    events = serializers.SerializerMethodField()
+    events = serializers.SerializerMethodField(
+        help_text=f"The first {NESTED_EVENTS} events, oldest first; GET cases/{{id}}/events/ pages through all."
+    )
     timeline = serializers.SerializerMethodField()
 
     class Meta(CaseSerializer.Meta):
         fields = CaseSerializer.Meta.fields + ["events", "timeline"]
 
-    def get_events(self, case) -> list[dict]:
-        return EventSerializer(case.events.order_by("occurred_at", "pk")[:500], many=True).data
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, case):
+        events = case_events(case)[:NESTED_EVENTS]
+        return EventSerializer([disclosed_event(event) for event in events], many=True).data
 
     def get_timeline(self, case) -> list[dict]:
         # Internal notes never leave the abuse team.

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import actions, metrics
-from ..access import by_next_deadline, can_answer, visible_cases, with_address_summary
+from ..access import by_next_deadline, can_answer, case_events, disclosed_event, visible_cases, with_address_summary
 from ..choices import Channel
 from ..intake import ReportTooLarge, receive, reparse
 from ..models import Case, Report
@@ -24,6 +24,7 @@ from ..throttling import ReportFormThrottle
 from .serializers import (
     CaseDetailSerializer,
     CaseSerializer,
+    EventSerializer,
     PublicReportReceiptSerializer,
     ReportSerializer,
     ResponseSerializer,
@@ -120,6 +121,15 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_serializer_class(self):
         return CaseDetailSerializer if self.action != "list" else CaseSerializer
+
+    @extend_schema(responses={200: EventSerializer(many=True)})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def events(self, request, pk=None):
+        """Page through the case's events, oldest first, with the reporter withheld."""
+        case = self.get_object()
+        page = self.paginate_queryset(case_events(case))
+        events = [disclosed_event(event) for event in page]
+        return self.get_paginated_response(EventSerializer(events, many=True).data)
 
     def _answer(self, request, change):
         case = self.get_object()
