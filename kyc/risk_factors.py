@@ -7,9 +7,11 @@ from django.conf import settings
 from leases.choices import LeaseState, Term
 from leases.models import Lease
 
-from .choices import DeclaredUse, MatchState
+from .choices import DeclaredUse, MatchState, ViesStatus
+from .matching import compare_names, prepare
 from .models import ScreeningMatch
 from .risk import FactorResult, risk_factor
+from .vies import is_enabled as vies_enabled
 
 DECLARED_USE_POINTS = {
     DeclaredUse.EMAIL_MARKETING: 30,
@@ -26,6 +28,11 @@ NEW_ACCOUNT_DAYS = 90
 NEW_ACCOUNT_POINTS = 10
 OPEN_MATCH_POINTS = 25
 CONFIRMED_MATCH_POINTS = 100
+VAT_INVALID_POINTS = 25
+VAT_NAME_DIFFERS_POINTS = 15
+# Name similarity (0 to 100, scored as in sanctions matching, legal forms
+# ignored) from which the name registered in VIES counts as the legal name.
+VAT_NAME_AGREES_SCORE = 85
 
 
 @risk_factor("country")
@@ -83,3 +90,53 @@ def screening_matches(profile, now):
             OPEN_MATCH_POINTS * open_matches, f"{open_matches} potential sanctions match(es) not yet decided."
         )
     return None
+
+
+def name_similarity(legal_name, registered_name):
+    """Return the similarity of two company names from 0 to 100, or None when one has no words left."""
+    left = prepare(legal_name, is_person=False)
+    right = prepare(registered_name, is_person=False)
+    if left is None or right is None:
+        return None
+    return compare_names(left, right).score
+
+
+@risk_factor("vat_registration")
+def vat_registration(profile, now):
+    if not profile.vat_number or not vies_enabled():
+        return None
+    vat_number = profile.vat_number
+    if not profile.vies_result_current:
+        return FactorResult(0, f"VAT number {vat_number} has not been checked in VIES yet.")
+    if profile.vies_status == ViesStatus.UNAVAILABLE:
+        return FactorResult(
+            0, f"VAT number {vat_number} is not checked yet: {profile.vies_error}. The check is retried.",
+        )
+    if profile.vies_status == ViesStatus.INVALID:
+        return FactorResult(
+            VAT_INVALID_POINTS,
+            f"VIES reports VAT number {vat_number} as not valid "
+            f"(checked {profile.vies_checked_at:%Y-%m-%d}).",
+        )
+    registered = profile.vies_name
+    if not registered:
+        return FactorResult(
+            0,
+            f"VIES confirms VAT number {vat_number}; its member state does not publish the registered name.",
+        )
+    similarity = name_similarity(profile.legal_name, registered)
+    if similarity is None:
+        return FactorResult(
+            0, f"VIES confirms VAT number {vat_number}, registered to {registered!r}; the legal name has no "
+            "words to compare with it.",
+        )
+    if similarity >= VAT_NAME_AGREES_SCORE:
+        return FactorResult(
+            0, f"VIES confirms VAT number {vat_number}, registered to {registered!r}, which agrees with the "
+            f"legal name (similarity {similarity:.0f}).",
+        )
+    return FactorResult(
+        VAT_NAME_DIFFERS_POINTS,
+        f"VIES registers VAT number {vat_number} to {registered!r}, not to the legal name "
+        f"{profile.legal_name!r} (similarity {similarity:.0f}); check that the client is that company.",
+    )

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .choices import MatchState, ScreeningStatus
+from .choices import MatchState, ScreeningStatus, ViesStatus
 from .matching import ListedEntity, MatchSettings, ScreeningIndex, Subject, normalize_identifier, prepare
+from .names import normalize
 from .models import ClientProfile, SanctionedEntity, Screening, ScreeningMatch
 from .sanctions import current_versions, list_problems
 
@@ -63,11 +64,22 @@ def _identifiers(profile):
     return frozenset(values)
 
 
+def _registered_name(profile, names):
+    """Return the name VIES gives for the VAT number, unless it normalises like one of `names`."""
+    if not profile.vies_result_current or profile.vies_status != ViesStatus.VALID:
+        return ""
+    registered = profile.vies_name.strip()
+    if not registered or normalize(registered) in {normalize(name) for name in names}:
+        return ""
+    return registered
+
+
 def subjects_for(profile):
-    """Return the names to screen: the legal name, the organisation's name, and each key person."""
+    """Return the names to screen: legal name, organisation name, name registered in VIES, key people."""
     countries = frozenset({profile.country} if profile.country else ())
     identifiers = _identifiers(profile)
     names = [profile.legal_name.strip(), profile.organization.name.strip()]
+    names.append(_registered_name(profile, names))
     subjects = []
     for name in dict.fromkeys(name for name in names if name):
         subjects.append(Subject(name=name, countries=countries, identifiers=identifiers))

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 
-from .choices import ProfileState
+from .choices import ProfileState, ViesStatus
 from .models import ClientProfile
 from .notifications import notify_staff
 from .sanctions import ImportFailed, configured_sources, import_from_url
@@ -101,8 +101,10 @@ def send_renewal_reminders_task():
 
 @shared_task
 def check_vat_number_task(profile_id):
-    """Check the profile's VAT number in VIES if it is due."""
+    """Check the profile's VAT number in VIES if it is due; a submitted profile is then screened again."""
     result = check_profile_vat(profile_id)
+    if result is not None and result.status != ViesStatus.UNAVAILABLE:
+        _rescreen_after_vat_check(profile_id)
     return result.status if result else None
 
 
@@ -117,7 +119,16 @@ def check_due_vat_numbers_task():
         if result is None:
             continue
         checked.append(profile_id)
+        if result.status != ViesStatus.UNAVAILABLE:
+            _rescreen_after_vat_check(profile_id)
     if checked:
         logger.info("Checked the VAT numbers of profiles %s in VIES", checked)
     return checked
 
+
+def _rescreen_after_vat_check(profile_id):
+    # The registered name is screened too and feeds the risk score, so a
+    # profile under review is screened and scored again with it.
+    profile = ClientProfile.objects.filter(pk=profile_id).exclude(state=ProfileState.DRAFT).first()
+    if profile is not None:
+        screen_organization_task.delay(profile.organization_id, "vat check")

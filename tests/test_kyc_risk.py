@@ -45,8 +45,8 @@ def explanation(assessment, factor):
 
 def test_registry_holds_every_factor():
     assert list(FACTORS) == [
-        "country", "declared_use", "terms", "account_age", "screening_matches", "abuse_cases", "ptr_churn",
-        "blocklist_history",
+        "country", "declared_use", "terms", "account_age", "screening_matches", "vat_registration",
+        "abuse_cases", "ptr_churn", "blocklist_history",
     ]
 
 

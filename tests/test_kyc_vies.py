@@ -3,10 +3,12 @@
 Every company name and VAT number here is invented.
 """
 
+import contextlib
 import http.server
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -19,8 +21,10 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from kyc import services
-from kyc.choices import ViesStatus
-from kyc.models import ClientProfile
+from kyc.choices import ProfileState, ViesStatus
+from kyc.models import ClientProfile, Screening
+from kyc.risk import assess
+from kyc.screening import subjects_for
 from kyc.tasks import check_due_vat_numbers_task, check_vat_number_task, screen_organization_task
 from kyc.testing import complete_profile
 from kyc.vat_check import check_profile_vat, due_profile_ids
@@ -118,6 +122,10 @@ def profile_with(organization, vat_number, **fields):
 
 def reload(profile):
     return ClientProfile.objects.get(pk=profile.pk)
+
+
+def factor(assessment, name):
+    return next(item for item in assessment.factors if item["factor"] == name)
 
 
 def test_vies_url_empty_by_default():
@@ -227,7 +235,7 @@ def test_malformed_json_recorded_unavailable(company, vies_server):
 
 
 def test_refused_connection_recorded_unavailable(company, vies_server, settings):
-    with socket_without_server() as port:
+    with refused_port() as port:
         settings.KYC_VIES_URL = f"http://127.0.0.1:{port}/rest-api/check-vat-number"
         profile = profile_with(company, "NL123456789B01")
         check_profile_vat(profile.pk)
@@ -312,12 +320,104 @@ def test_unchanged_number_not_queued(company, vies_server, django_capture_on_com
     assert callbacks == []
 
 
+def test_submission_checks_number_before_scoring(company, vies_server):
+    profile = services.submit(profile_with(company, "NL123456789B01"))
+    screen_organization_task(company.pk, "submission")
+    stored = reload(profile)
+    assessment = stored.risk_assessments.first()
+    assert stored.vies_status == ViesStatus.VALID
+    assert factor(assessment, "vat_registration") == {
+        "factor": "vat_registration", "points": 0,
+        "explanation": "VIES confirms VAT number NL123456789B01, registered to 'EXAMPLE NETWORKS B.V.', "
+                       "which agrees with the legal name (similarity 100).",
+    }
+
+
+def test_submission_not_blocked_by_unavailable_vies(company, vies_server):
+    profile = services.submit(profile_with(company, "DE123456789", country="DE"))
+    screen_organization_task(company.pk, "submission")
+    stored = reload(profile)
+    assert stored.state == "submitted"
+    assert stored.vies_status == ViesStatus.UNAVAILABLE
+    assert factor(stored.risk_assessments.first(), "vat_registration") == {
+        "factor": "vat_registration", "points": 0,
+        "explanation": "VAT number DE123456789 is not checked yet: VIES could not check the number "
+                       "(MS_UNAVAILABLE). The check is retried.",
+    }
+
+
 def test_resubmission_checks_number_again(company, vies_server):
     profile = profile_with(company, "NL123456789B01")
     check_profile_vat(profile.pk)
     services.submit(reload(profile))
     screen_organization_task(company.pk, "submission")
     assert len(vies_server.received) == 2
+
+
+@pytest.mark.worker
+def test_vies_result_rescreens_submitted_profile(celery_worker, company, vies_server):
+    profile = profile_with(company, "NL333333333B33", state=ProfileState.SUBMITTED)
+    assert check_vat_number_task(profile.pk) == ViesStatus.VALID
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not Screening.objects.filter(organization=company).exists():
+        time.sleep(0.2)
+    screening = Screening.objects.get(organization=company)
+    assert screening.trigger == "vat check"
+    assert screening.names_screened == 2
+
+
+def test_invalid_number_adds_risk(company, vies_server):
+    profile = profile_with(company, "NL999999999B99")
+    check_profile_vat(profile.pk)
+    stored = reload(profile)
+    entry = factor(assess(stored), "vat_registration")
+    assert entry["points"] == 25
+    assert entry["explanation"] == (
+        f"VIES reports VAT number NL999999999B99 as not valid (checked {stored.vies_checked_at:%Y-%m-%d})."
+    )
+
+
+def test_other_registered_name_adds_risk(company, vies_server):
+    profile = profile_with(company, "NL333333333B33")
+    check_profile_vat(profile.pk)
+    entry = factor(assess(reload(profile)), "vat_registration")
+    assert entry["points"] == 15
+    assert re.fullmatch(
+        r"VIES registers VAT number NL333333333B33 to 'NORTHSEA TRANSIT HOLDING B\.V\.', not to the legal name "
+        r"'Example Networks B\.V\.' \(similarity \d+\); check that the client is that company\.",
+        entry["explanation"],
+    )
+
+
+def test_vies_off_leaves_risk_alone(company, settings):
+    settings.KYC_VIES_URL = ""
+    profile = profile_with(company, "NL123456789B01")
+    assert "vat_registration" not in [item["factor"] for item in assess(profile).factors]
+
+
+def test_registered_name_screened(company, vies_server):
+    profile = profile_with(company, "NL333333333B33")
+    check_profile_vat(profile.pk)
+    names = [subject.name for subject in subjects_for(reload(profile))]
+    assert names == ["Example Networks B.V.", "NORTHSEA TRANSIT HOLDING B.V."]
+
+
+def test_registered_name_like_legal_name_not_repeated(company, vies_server):
+    profile = profile_with(company, "NL123456789B01")
+    check_profile_vat(profile.pk)
+    names = [subject.name for subject in subjects_for(reload(profile))]
+    assert names == ["Example Networks B.V."]
+
+
+@contextlib.contextmanager
+def refused_port():
+    """Reserve a loopback port with nothing listening on it, so a connection to it is refused."""
+    reserved = socket.socket()
+    reserved.bind(("127.0.0.1", 0))
+    try:
+        yield reserved.getsockname()[1]
+    finally:
+        reserved.close()
 
 
 def vies_cell(html):
@@ -359,17 +459,3 @@ def test_staff_page_says_vies_off(company, client, make_user, settings):
     assert vies_cell(response.content.decode()) == (
         "Not looked up: KYC_VIES_URL is empty, so only the format is checked."
     )
-
-
-class socket_without_server:
-    """Reserve a loopback port with nothing listening on it, so a connection is refused."""
-
-    def __enter__(self):
-        import socket
-
-        self.socket = socket.socket()
-        self.socket.bind(("127.0.0.1", 0))
-        return self.socket.getsockname()[1]
-
-    def __exit__(self, *exc_info):
-        self.socket.close()
