@@ -4,6 +4,7 @@ from rest_framework import serializers
 from ..access import case_events, disclosed_event
 from ..choices import Category, Confidence
 from ..models import Case, Report, TimelineEntry
+from .severity import SeverityField
 
 # Events in a case's detail; GET cases/{id}/events/ pages through all of them.
 NESTED_EVENTS = 50
@@ -42,6 +43,10 @@ class CaseSerializer(serializers.ModelSerializer):
         help_text="The space the case concerns: the lease's prefix, or for space no lease covered the lowest "
                   "address of its events and how many other addresses they have.",
     )
+    severity = SeverityField(read_only=True)
+    severity_level = serializers.IntegerField(
+        source="severity", read_only=True, help_text="The severity as a number from 1 (low) to 4 (critical)."
+    )
     lease_prefix = serializers.SerializerMethodField()
     lessee = serializers.StringRelatedField()
     holder = serializers.StringRelatedField()
@@ -50,9 +55,9 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "subject", "category", "severity", "state", "queue", "escalation", "lease", "lease_prefix",
-                  "lessee", "holder", "event_count", "first_event_at", "last_event_at", "opened_at",
-                  "response_due_at", "resolution_due_at", "responded_at", "mitigated_at", "closed_at",
+        fields = ["id", "subject", "category", "severity", "severity_level", "state", "queue", "escalation",
+                  "lease", "lease_prefix", "lessee", "holder", "event_count", "first_event_at", "last_event_at",
+                  "opened_at", "response_due_at", "resolution_due_at", "responded_at", "mitigated_at", "closed_at",
                   "response_breached_at", "resolution_breached_at", "is_breached", "next_deadline",
                   "paused_total", "mitigation", "suspension_decided_at", "roa_change_published_at"]
 

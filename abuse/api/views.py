@@ -5,6 +5,7 @@ so a body that fails to parse is still kept as evidence. The response
 gives the parse error. Case endpoints show a user only the cases of its organisations.
 """
 
+import django_filters
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -21,6 +22,7 @@ from ..choices import Channel
 from ..intake import ReportTooLarge, receive, reparse
 from ..models import Case, Report
 from ..throttling import ReportFormThrottle
+from .severity import SeverityFilter
 from .serializers import (
     CaseDetailSerializer,
     CaseSerializer,
@@ -106,11 +108,19 @@ class PublicReportView(APIView):
                                 serializer_class=PublicReportReceiptSerializer)
 
 
+class CaseFilter(django_filters.FilterSet):
+    severity = SeverityFilter(help_text="A severity by name: low, medium, high or critical.")
+
+    class Meta:
+        model = Case
+        fields = ["state", "category", "severity", "queue"]
+
+
 class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Cases of the user's organisations, as lessee or holder, with the deadlines to meet."""
 
     permission_classes = [IsAuthenticated]
-    filterset_fields = ["state", "category", "severity", "queue"]
+    filterset_class = CaseFilter
     ordering_fields = ["next_due", "resolution_due_at", "response_due_at", "opened_at", "severity"]
 
     def get_queryset(self):
