@@ -411,16 +411,8 @@ KYC_VIES_RETRY_MINUTES = env.int("KYC_VIES_RETRY_MINUTES", default=60)
 KYC_VIES_BATCH = env.int("KYC_VIES_BATCH", default=50)
 
 # --- marketplace ---
-# Proof of control by ROA. A holder proves that it controls a block with a
-# ROA for the block's prefix with this origin ASN and maxLength equal to the
-# prefix length. Only the resource holder can issue a ROA for that space.
-# Use an ASN that the operator holds, so that a proof ROA left in place
-# authorises no other network to originate the block. It must differ from
-# RPKI_PARKING_ASN, because the platform publishes its own parking ROAs
-# with that ASN and those must never count as a holder's proof. A system
-# check rejects the clash. The default is from the documentation range
-# (RFC 5398), like that of RPKI_PARKING_ASN, so set the real one.
-MARKETPLACE_PROOF_ASN = env.int("MARKETPLACE_PROOF_ASN", default=64510)
-# Days a requested ROA proof stays pending before it fails. The holder can
-# then request it again.
+# Proof of control by ROA: the holder creates a ROA for the block's prefix
+# with an origin ASN that the platform draws for each request (see
+# marketplace/verification.py). A requested proof fails when no such ROA
+# has appeared after this many days. The holder can then request it again.
 MARKETPLACE_PROOF_DAYS = env.int("MARKETPLACE_PROOF_DAYS", default=14)

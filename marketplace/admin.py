@@ -1,10 +1,13 @@
+from ipaddress import IPv4Network
+
 from django import forms
 from django.contrib import admin
 
 from core.admin import NetworkSearchMixin
 
-from .choices import ListingStatus, VerificationStatus
+from .choices import ListingStatus, VerificationMethod, VerificationStatus
 from .models import IPBlock, Listing
+from .verification import current_vrp_import, draw_proof_asn, is_pending_roa_proof
 
 
 class ListingAdminForm(forms.ModelForm):
@@ -34,6 +37,32 @@ class ListingAdminForm(forms.ModelForm):
         return cleaned_data
 
 
+class IPBlockAdminForm(forms.ModelForm):
+    """A block in the admin. A ROA proof that staff start gets a new proof ASN, as a holder's request does."""
+
+    class Meta:
+        model = IPBlock
+        fields = "__all__"
+
+    def clean(self):
+        cleaned_data = super().clean()
+        starts_roa_proof = (
+            cleaned_data.get("verification_status") == VerificationStatus.PENDING
+            and cleaned_data.get("verification_method") == VerificationMethod.ROA
+        )
+        # `self.instance` still has the stored values here, because the form
+        # copies the cleaned data to it only after clean().
+        try:
+            prefix = IPv4Network(cleaned_data.get("prefix") or "")
+        except ValueError:
+            prefix = None  # The prefix field reports the error.
+        if starts_roa_proof and prefix is not None and not is_pending_roa_proof(self.instance):
+            self.instance.proof_asn = draw_proof_asn(
+                prefix, current_vrp_import(), previous_asn=self.instance.proof_asn
+            )
+        return cleaned_data
+
+
 class ListingInline(admin.StackedInline):
     model = Listing
     form = ListingAdminForm
@@ -42,6 +71,8 @@ class ListingInline(admin.StackedInline):
 
 @admin.register(IPBlock)
 class IPBlockAdmin(NetworkSearchMixin, admin.ModelAdmin):
+    form = IPBlockAdminForm
+    readonly_fields = ["proof_asn"]
     list_display = ["prefix", "holder", "rir", "country", "verification_status", "created_at"]
     list_filter = ["rir", "verification_status", "verification_method", "country"]
     search_fields = ["holder__name", "description", "country"]

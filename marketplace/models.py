@@ -10,6 +10,12 @@ from core.fields import CidrField
 
 from .choices import RIR, ListingStatus, Terms, VerificationMethod, VerificationStatus
 
+# The private 32-bit ASN range (RFC 6996). Each ROA proof request gets an
+# origin ASN drawn from it. 4294967295 is reserved (RFC 7300), so the range
+# stops one below.
+PROOF_ASN_FIRST = 4_200_000_000
+PROOF_ASN_LAST = 4_294_967_294
+
 
 class IPBlock(models.Model):
     """A holder's IPv4 block, as registered with its RIR.
@@ -35,6 +41,12 @@ class IPBlock(models.Model):
         null=True, blank=True,
         help_text="When the holder last requested a ROA proof; the proof fails "
         "MARKETPLACE_PROOF_DAYS after it.",
+    )
+    proof_asn = models.PositiveBigIntegerField(
+        "proof ASN", null=True, blank=True,
+        help_text="Origin ASN that the ROA of the latest ROA proof request must name. Each request "
+        "draws a new one at random from the private range, so a ROA made for an earlier request "
+        "does not count.",
     )
     verification_note = models.CharField(
         max_length=500, blank=True,
@@ -66,6 +78,24 @@ class IPBlock(models.Model):
                 name="ipblock_roa_proof_requested_at",
                 violation_error_message="Fill in the verification requested at field, because a "
                 "pending ROA proof fails a fixed number of days after its request.",
+            ),
+            # The ROA check looks for a VRP with the proof ASN, so a pending
+            # proof without one could never be verified.
+            models.CheckConstraint(
+                condition=~models.Q(
+                    verification_status=VerificationStatus.PENDING,
+                    verification_method=VerificationMethod.ROA,
+                )
+                | models.Q(proof_asn__isnull=False),
+                name="ipblock_roa_proof_asn_set",
+                violation_error_message="A pending ROA proof needs a proof ASN.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(proof_asn__isnull=True)
+                | models.Q(proof_asn__gte=PROOF_ASN_FIRST, proof_asn__lte=PROOF_ASN_LAST),
+                name="ipblock_proof_asn_private",
+                violation_error_message=f"The proof ASN must be a private ASN from {PROOF_ASN_FIRST} "
+                f"to {PROOF_ASN_LAST}.",
             ),
         ]
         indexes = [

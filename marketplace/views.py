@@ -143,7 +143,6 @@ def block_detail(request, pk):
         "can_manage": can_manage(request.user, request.organization),
         "proof": verification.roa_proof_for(block),
         "proof_pending": verification.is_pending_roa_proof(block),
-        "proof_asn": settings.MARKETPLACE_PROOF_ASN,
     }
     return render(request, "marketplace/block_detail.html", context)
 

@@ -85,9 +85,9 @@ def test_republish_on_unverified_block_rejected(withdrawn):
     assert caught.value.code == "unverified"
     assert caught.value.messages == [
         f"The listing of {PREFIX} cannot be published because the block is not verified "
-        f"(status: failed). Verify the block first: create a ROA for {PREFIX} with origin AS64510 "
-        "and maxLength 24, then request the ROA check on the block's page or with "
-        f"POST /api/blocks/{withdrawn.block_id}/verify/. You can also ask staff to verify the block."
+        f"(status: failed). Verify the block first: request the ROA proof on the block's page or "
+        f"with POST /api/blocks/{withdrawn.block_id}/verify/ and create the ROA that it names. "
+        "You can also ask staff to verify the block."
     ]
     assert withdrawn.status == ListingStatus.WITHDRAWN
 

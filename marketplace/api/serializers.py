@@ -63,11 +63,11 @@ class BlockSerializer(serializers.ModelSerializer):
         fields = [
             "id", "prefix", "holder", "rir", "country", "description", "address_count",
             "verification_status", "verification_method", "verified_at", "verification_requested_at",
-            "verification_note", "roa_proof", "listing", "created_at", "updated_at",
+            "proof_asn", "verification_note", "roa_proof", "listing", "created_at", "updated_at",
         ]
         read_only_fields = [
             "verification_status", "verification_method", "verified_at", "verification_requested_at",
-            "verification_note", "created_at", "updated_at",
+            "proof_asn", "verification_note", "created_at", "updated_at",
         ]
 
     @extend_schema_field(RoaProofSerializer(allow_null=True))
