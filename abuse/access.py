@@ -145,7 +145,9 @@ def reporter_identities(event):
 
     Those are the event's reporter field, the e-mail address given on the
     public form and, for a report sent from an e-mail address, that address.
-    The platform's own monitors are no third party, so their events have none.
+    A value such as "Jane Roe <jane@cert.example>" gives both the address
+    and the name. The platform's own monitors are no third party, so their
+    events have none.
     """
     report = event.report
     if report.channel == Channel.MONITOR:
@@ -153,9 +155,13 @@ def reporter_identities(event):
     candidates = [event.reporter, report.reporter_email]
     if "@" in report.source:
         candidates.append(report.source)
-    return frozenset(
-        value.strip().lower() for value in candidates if len(value.strip()) >= MIN_NAME_LENGTH
-    )
+    identities = set()
+    for value in candidates:
+        identities.update(address.lower() for address in EMAIL_ADDRESS.findall(value))
+        name = EMAIL_ADDRESS.sub("", value).strip(" \t<>()\"'")
+        if len(name) >= MIN_NAME_LENGTH:
+            identities.add(name.lower())
+    return frozenset(identities)
 
 
 def _redact_value(value, identities):

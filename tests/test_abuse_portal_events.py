@@ -281,6 +281,13 @@ def test_disclosed_marks_reporter_domain_addresses(lease):
     assert event["description"] == "Ask [reporter] or spam@lessee.example"
 
 
+def test_disclosed_marks_reporter_name_and_address(lease):
+    event = disclosed({**SPAM_RUN, "reporter": "Jane Roe <jane@cert.example>",
+                       "description": "jane roe (jane@cert.example) saw it"})
+
+    assert event["description"] == "[reporter] ([reporter]) saw it"
+
+
 def test_disclosed_event_marks_whole_words_only(lease):
     event = disclosed({**SPAM_RUN, "reporter": "Trap", "description": "Trap hit; Trapdoor is a host"})
 
