@@ -16,13 +16,13 @@ from collections import Counter
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.sql import array_literal
-from leases.selectors import holdings_at
+from core.sql import array_literal, server_cursor
+from leases.selectors import holdings_from_rows, holdings_statement
 from rpki.selectors import leases_under_rpki_control
 
 from . import notifications, sla
 from .attribution import grouping_prefix_of, queue_of
-from .bulk import copy_rows, reserve_ids, update_values
+from .bulk import copy_rows, execute, insert_statement, reserve_ids, update_statement
 from .choices import (
     BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Category, Escalation, NotificationStatus, Queue, Severity,
     TimelineKind,
@@ -107,54 +107,134 @@ def file_batch(batch):
     it brought the case to. Returns (new events, duplicates) for each
     report, in order.
     """
-    # Each event's holding and group, keyed by the event object's id: the
-    # events are hashed once here instead of at every later lookup.
-    positions = {}
-    pairs = []
-    pair_of_event = {}
-    # The text form of each address, made once: str() of an IPv4Address
-    # is not cached and the deduplication keys and event rows both use it.
-    texts = {}
-    for _, parsed_events in batch:
-        for parsed in parsed_events:
-            pair = (int(parsed.ip), parsed.occurred_at)
-            position = positions.get(pair)
-            if position is None:
-                position = positions[pair] = len(pairs)
-                pairs.append((parsed.ip, parsed.occurred_at))
-            pair_of_event[id(parsed)] = position
-            texts[id(parsed)] = str(parsed.ip)
-    found = holdings_at(pairs)
-    holdings = {event: found[position] for event, position in pair_of_event.items()}
-    groups = {
-        id(parsed): _grouping_key(holdings[id(parsed)], parsed.category)
-        for _, parsed_events in batch for parsed in parsed_events
-    }
-    grouping_keys = sorted(set(groups.values()))
-    # Locks first, then the reads, so an intake that waited here reads the
-    # events and cases of the one it waited for.
-    _lock_groups(grouping_keys)
-    fresh, repeats = _deduplicate(batch, texts)
-    policies = sla.active_policies()
-    cases = _open_cases(grouping_keys, policies)
-
-    plans = []
-    for (report, _), report_fresh in zip(batch, fresh):
-        planned = {}
-        for key, parsed in report_fresh:
-            planned.setdefault(groups[id(parsed)], []).append((key, parsed))
-        plans.append((report, planned))
-
-    filing = _Filing(plans, holdings, cases, policies, texts)
-    for report, planned in plans:
-        for grouping, group in planned.items():
-            filing.add(report, grouping, group, repeats)
+    filing = plan_batch(batch)
     filing.write()
-    _add_repeats(repeats)
+    if filing.notices:
+        notifications.request_delivery()
+    return filing.counts(batch)
 
-    per_report = filing.stored_per_report
-    return [(per_report[report.pk], len(parsed_events) - per_report[report.pk])
-            for report, parsed_events in batch]
+
+def plan_batch(batch, *, events=None, holdings=None):
+    """Decide what filing `batch` writes, and return the _Filing that contains it.
+
+    Runs the reads of filing in the caller's transaction: attribution, the
+    advisory locks of the batch's groups, the stored observations and the
+    open cases (locked for update). Nothing is written yet. A caller that
+    attributed the batch already passes its BatchEvents and the rows of
+    `events.attribution_statement()` as `holdings`.
+    """
+    reads = FilingReads(batch, events=events, holdings=holdings)
+    results = []
+    for statement in reads.statements():
+        with server_cursor() as cursor:
+            cursor.execute(*statement)
+            results.append(cursor.fetchall() if cursor.description else None)
+    return reads.plan(results)
+
+
+class FilingReads:
+    """The reads that filing a batch starts with, as statements a caller can send ahead.
+
+    They are, in order: the advisory locks of the batch's groups, the
+    stored observations and the open cases, locked for update. Locks come
+    first, so that an intake that waited for them reads the events and
+    cases of the one it waited for: each statement reads what was committed
+    when it started. Run them in the transaction that writes the filing,
+    then pass their results to `plan`.
+    """
+
+    def __init__(self, batch, *, events=None, holdings=None):
+        self.batch = batch
+        self.events = events or BatchEvents(batch)
+        found = holdings if holdings is not None else attribute_events(self.events)
+        self.holdings = {event: found[position] for event, position in self.events.pair_of_event.items()}
+        self.groups = {
+            id(parsed): _grouping_key(self.holdings[id(parsed)], parsed.category)
+            for _, parsed_events in batch for parsed in parsed_events
+        }
+        self.grouping_keys = sorted(set(self.groups.values()))
+        self.unique_per_report = _unique_observations(batch, self.events.texts)
+
+    def statements(self):
+        """Return the (sql, params) of the reads; each returns rows, the locks a count."""
+        if not self.grouping_keys:
+            return []
+        keys = {key for unique in self.unique_per_report for key in unique}
+        return [_locks_statement(self.grouping_keys), _stored_statement(keys), _open_cases_statement(self.grouping_keys)]
+
+    def plan(self, results, claimed=None):
+        """Return the _Filing decided from the reads' `results` (the rows of each statement, in order).
+
+        `claimed` is the set of report ids to file, when the caller's claim
+        left some of the batch out. The events of the others are not filed,
+        although the reads covered them.
+        """
+        batch, unique_per_report = self.batch, self.unique_per_report
+        if claimed is not None:
+            kept = [index for index, (report, _) in enumerate(batch) if report.pk in claimed]
+            batch = [batch[index] for index in kept]
+            unique_per_report = [unique_per_report[index] for index in kept]
+        policies = sla.active_policies()
+        if results:
+            _, stored_rows, case_rows = results
+            stored = _stored_from_rows(stored_rows)
+            cases = _open_cases_from_rows(case_rows, policies)
+        else:
+            stored, cases = {}, {}
+        fresh, repeats = _deduplicate(batch, unique_per_report, stored)
+        plans = []
+        for (report, _), report_fresh in zip(batch, fresh):
+            planned = {}
+            for key, parsed in report_fresh:
+                planned.setdefault(self.groups[id(parsed)], []).append((key, parsed))
+            plans.append((report, planned))
+        filing = _Filing(plans, self.holdings, cases, policies, self.events.texts, repeats)
+        for report, planned in plans:
+            for grouping, group in planned.items():
+                filing.add(report, grouping, group)
+        return filing
+
+
+def attribute_events(events):
+    """Return the Holding of each pair of a BatchEvents, in one query."""
+    statement = events.attribution_statement()
+    if statement is None:
+        return []
+    with server_cursor() as cursor:
+        cursor.execute(*statement)
+        return holdings_from_rows(cursor.fetchall())
+
+
+class BatchEvents:
+    """The distinct (address, time) pairs of a batch's events, and the text form of each event's address.
+
+    Keyed by the id() of each parsed event, so that events are hashed once
+    here instead of at every later lookup. str() of an IPv4Address is not
+    cached, and the attribution, the deduplication keys and the event rows
+    all use it.
+    """
+
+    def __init__(self, batch):
+        positions = {}
+        self.addresses = []
+        self.times = []
+        self.pair_of_event = {}
+        self.texts = {}
+        for _, parsed_events in batch:
+            for parsed in parsed_events:
+                pair = (int(parsed.ip), parsed.occurred_at)
+                position = positions.get(pair)
+                text = str(parsed.ip)
+                if position is None:
+                    position = positions[pair] = len(self.addresses)
+                    self.addresses.append(text)
+                    self.times.append(parsed.occurred_at)
+                self.pair_of_event[id(parsed)] = position
+                self.texts[id(parsed)] = text
+
+    def attribution_statement(self):
+        """Return the (sql, params) of the `holdings_at` query for the batch's pairs, or None without events."""
+        return holdings_statement(self.addresses, self.times)
 
 
 class _Filing:
@@ -164,9 +244,10 @@ class _Filing:
     `texts` to the text form of its address.
     """
 
-    def __init__(self, plans, holdings, cases, policies, texts):
+    def __init__(self, plans, holdings, cases, policies, texts, repeats):
         self.holdings = holdings
         self.texts = texts
+        self.repeats = repeats
         self.cases = cases
         self.policies = policies
         self.now = timezone.now()
@@ -189,8 +270,9 @@ class _Filing:
         # Set once the events are written.
         self.stored_per_report = Counter()
         self.touched = set()
+        self.notices = []
 
-    def add(self, report, grouping, group, repeats):
+    def add(self, report, grouping, group):
         parsed_events = [parsed for _, parsed in group]
         holding = self.holdings[id(parsed_events[0])]
         case = self.cases.get(grouping)
@@ -199,7 +281,7 @@ class _Filing:
         else:
             self._join(case, report, parsed_events)
         for key, parsed in group:
-            self.events.append((report, parsed, holding, case, repeats.pop(key, 0)))
+            self.events.append((report, parsed, holding, case, self.repeats.pop(key, 0)))
 
     def _open(self, grouping, holding, report, parsed_events):
         category = parsed_events[0].category
@@ -266,34 +348,81 @@ class _Filing:
         """Add a timeline entry; `data` is its JSON text."""
         self.entries.append((case, kind, text, internal, data))
 
+    def counts(self, batch):
+        """Return (new events, duplicates) for each report of `batch`, once the events are written."""
+        per_report = self.stored_per_report
+        return [(per_report[report.pk], len(parsed_events) - per_report[report.pk])
+                for report, parsed_events in batch]
+
     def write(self):
-        for case, pk in zip(self.opened, reserve_ids(Case, len(self.opened))):
-            case.pk = pk
+        """Write the batch's rows in the current transaction, with COPY where it can."""
+        self._number_cases()
         copy_rows(Case, _CASE_COLUMNS, (_case_values(case, self.stamp) for case in self.opened))
         self._write_events()
+        for statement in self._later_statements():
+            execute(statement)
+        self._log_opened()
+
+    def statements(self):
+        """Return the (sql, params) of every write of the batch, to send in a pipeline.
+
+        They take every event row as new. When a concurrent intake stored one
+        of the observations first, the event insert fails on its unique
+        constraint, and the caller files the batch again with `write`.
+        """
+        self._number_cases()
+        rows = self._event_rows()
+        self._count_stored([(row[0], row[1]) for row in rows])
+        statements = [
+            insert_statement(Case, _CASE_COLUMNS, (_case_values(case, self.stamp) for case in self.opened)),
+            insert_statement(Event, _EVENT_COLUMNS, rows),
+            *self._later_statements(),
+        ]
+        return [statement for statement in statements if statement is not None]
+
+    def _number_cases(self):
+        for case, pk in zip(self.opened, reserve_ids(Case, len(self.opened))):
+            case.pk = pk
+
+    def _later_statements(self):
+        """Return the writes after the events: cases that gained events, timeline, queued notices, repeat counts."""
         joined = [case for case in self.cases.values() if not case.new and case.pk in self.touched]
-        update_values(Case, _CASE_UPDATES, [
-            (case.pk, case.event_count, case.first_event_at, case.last_event_at, self.now, case.severity,
-             case.policy.pk if case.policy else None, case.response_due_at, case.resolution_due_at, case.state,
-             case.mitigated_at)
-            for case in joined
-        ])
-        copy_rows(TimelineEntry, _ENTRY_COLUMNS, (
-            (case.pk, kind, SYSTEM, internal, text, data, self.stamp)
-            for case, kind, text, internal, data in self.entries
-        ))
-        self._queue_notices()
+        self.notices = self._notice_rows()
+        return [statement for statement in (
+            update_statement(Case, _CASE_UPDATES, [
+                (case.pk, case.event_count, case.first_event_at, case.last_event_at, self.now, case.severity,
+                 case.policy.pk if case.policy else None, case.response_due_at, case.resolution_due_at, case.state,
+                 case.mitigated_at)
+                for case in joined
+            ]),
+            insert_statement(TimelineEntry, _ENTRY_COLUMNS, (
+                (case.pk, kind, SYSTEM, internal, text, data, self.stamp)
+                for case, kind, text, internal, data in self.entries
+            )),
+            insert_statement(Notification, _NOTIFICATION_COLUMNS, self.notices),
+            _repeats_statement(self.repeats),
+        ) if statement is not None]
+
+    def _log_opened(self):
         for case in self.opened:
             logger.info("Opened abuse case %s (%s) for %s", case.pk, case.category, case.grouping_key)
 
-    def _write_events(self):
-        rows = [
+    def _event_rows(self):
+        return [
             (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at,
              parsed.zone_assumed, parsed.category, parsed.type, parsed.reporter, parsed.confidence,
              parsed.description, json.dumps(parsed.evidence) if parsed.evidence else "{}", holding.lease_id,
              holding.lessee_id, holding.holder_id, repeat_count, self.stamp)
             for report, parsed, holding, case, repeat_count in self.events
         ]
+
+    def _count_stored(self, stored):
+        """Note the (report id, case id) of each event row stored."""
+        self.stored_per_report = Counter(report_id for report_id, _ in stored)
+        self.touched = {case_id for _, case_id in stored}
+
+    def _write_events(self):
+        rows = self._event_rows()
         try:
             with transaction.atomic():
                 copy_rows(Event, _EVENT_COLUMNS, rows)
@@ -303,8 +432,7 @@ class _Filing:
                 raise
             stored = _insert_skipping_stored(rows)
             self._recount({case_id for _, case_id in {(row[0], row[1]) for row in rows}})
-        self.stored_per_report = Counter(report_id for report_id, _ in stored)
-        self.touched = {case_id for _, case_id in stored}
+        self._count_stored(stored)
 
     def _recount(self, case_ids):
         """Set the counts of cases from their stored events, after a concurrent intake stored some first."""
@@ -315,7 +443,7 @@ class _Filing:
             case = by_pk[pk]
             case.event_count, case.first_event_at, case.last_event_at = count, first, last
 
-    def _queue_notices(self):
+    def _notice_rows(self):
         # Only the recipients are decided now. The worker that sends a
         # notice writes its text then (notifications.opening_text), which
         # keeps the intake lean and names the events known at sending.
@@ -327,9 +455,7 @@ class _Filing:
             kind, recipients = notice
             rows.append((case.pk, kind, json.dumps(recipients), "", "", False, NotificationStatus.QUEUED,
                          self.stamp, self.stamp, 0, ""))
-        if rows:
-            copy_rows(Notification, _NOTIFICATION_COLUMNS, rows)
-            notifications.request_delivery()
+        return rows
 
 
 _NO_PAUSE = Case._meta.get_field("paused_total").default
@@ -374,19 +500,16 @@ def _grouping_key(holding, category):
     return grouping_prefix_of(holding) + ":" + category
 
 
-def _lock_groups(grouping_keys):
-    """Take a transaction advisory lock per grouping key, in a fixed order.
+def _locks_statement(grouping_keys):
+    """Return the statement that takes a transaction advisory lock per grouping key, in a fixed order.
 
     Two intakes that would open a case for the same lease and category wait
     for each other here, so the second one finds the first one's case.
     The partial unique index on open cases stays as the last safeguard.
     """
-    if not grouping_keys:
-        return
     ids = sorted({int.from_bytes(hashlib.sha256(f"abuse-case:{key}".encode()).digest()[:8], "big", signed=True)
                   for key in grouping_keys})
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [array_literal(ids)])
+    return "SELECT count(pg_advisory_xact_lock(id)) FROM unnest(%s::bigint[]) AS id", [array_literal(ids)]
 
 
 _OPEN_CASES_SQL = f"""
@@ -400,39 +523,52 @@ _OPEN_CASES_SQL = f"""
 """
 
 
-def _open_cases(grouping_keys, policies):
-    """Return {grouping key: _CaseRow} of the open cases of those groups, locked for update."""
-    if not grouping_keys:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_OPEN_CASES_SQL, [array_literal(grouping_keys), array_literal(OPEN_STATES)])
-        columns = [column.name for column in cursor.description]
-        rows = [dict(zip(columns, row)) for row in cursor.fetchall()]
+def _open_cases_statement(grouping_keys):
+    """Return the statement that reads the open cases of those groups, locked for update."""
+    return _OPEN_CASES_SQL, [array_literal(grouping_keys), array_literal(OPEN_STATES)]
+
+
+def _open_cases_from_rows(rows, policies):
+    """Return {grouping key: _CaseRow} of the rows of the open cases statement."""
     policies = {policy.pk: policy for policy in policies}
     cases = {}
     for row in rows:
-        policy_id = row.pop("policy_id")
-        case = _CaseRow(pk=row.pop("id"), prefix=None, **row)
+        (pk, grouping_key, queue, category, severity, state, escalation, lease_id, lessee_id, holder_id, event_count,
+         first_event_at, last_event_at, policy_id, opened_at, paused_total, response_due_at, resolution_due_at,
+         mitigated_at) = row
+        case = _CaseRow(
+            pk=pk, grouping_key=grouping_key, queue=queue, category=category, severity=severity, state=state,
+            escalation=escalation, lease_id=lease_id, lessee_id=lessee_id, holder_id=holder_id, prefix=None,
+            event_count=event_count, first_event_at=first_event_at, last_event_at=last_event_at,
+            opened_at=opened_at, paused_total=paused_total, response_due_at=response_due_at,
+            resolution_due_at=resolution_due_at, mitigated_at=mitigated_at,
+        )
         # A policy made inactive since still names the case's deadlines.
         case.policy = policies.get(policy_id) or (SlaPolicy(pk=policy_id) if policy_id else None)
-        cases[case.grouping_key] = case
+        cases[grouping_key] = case
     return cases
 
 
-def _deduplicate(batch, texts):
-    """Split each report's events into new observations and repeats.
-
-    Returns ([[(key, parsed)] per report], {key: repeats}): an observation
-    stored before, or by an earlier report of the batch, is a repeat of that
-    event when it comes from another report, and counted once within a report.
-    """
+def _unique_observations(batch, texts):
+    """Return, per report, {observation key: parsed event}: an observation counts once within a report."""
     unique_per_report = []
     for report, parsed_events in batch:
         unique = {}
         for parsed in parsed_events:
             unique.setdefault((report.source, texts[id(parsed)], parsed.occurred_at, parsed.type), parsed)
         unique_per_report.append(unique)
-    stored = _stored_observations({key for unique in unique_per_report for key in unique})
+    return unique_per_report
+
+
+def _deduplicate(batch, unique_per_report, stored):
+    """Split each report's events into new observations and repeats.
+
+    `stored` maps the observations among the batch's keys that were stored
+    before to their report id. Returns ([[(key, parsed)] per report],
+    {key: repeats}): an observation stored before, or by an earlier report
+    of the batch, is a repeat of that event when it comes from another
+    report.
+    """
     repeats = Counter()
     fresh = []
     for (report, _), unique in zip(batch, unique_per_report):
@@ -450,14 +586,14 @@ def _deduplicate(batch, texts):
 
 _STORED_SQL = f"""
     SELECT event.source, host(event.ip), event.occurred_at, event.type, event.report_id
-    FROM unnest(%s::varchar[], %s::cidr[], %s::timestamptz[], %s::varchar[]) AS key(source, ip, at, type)
+    FROM unnest(%s::varchar[], %s::cidr[], %b::timestamptz[], %s::varchar[]) AS key(source, ip, at, type)
     JOIN {Event._meta.db_table} AS event
       ON event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
 """
 
 _REPEAT_SQL = f"""
     UPDATE {Event._meta.db_table} AS event SET repeat_count = event.repeat_count + key.repeats
-    FROM unnest(%s::varchar[], %s::cidr[], %s::timestamptz[], %s::varchar[], %s::int[])
+    FROM unnest(%s::varchar[], %s::cidr[], %b::timestamptz[], %s::varchar[], %s::int[])
          AS key(source, ip, at, type, repeats)
     WHERE event.source = key.source AND event.ip = key.ip AND event.occurred_at = key.at AND event.type = key.type
 """
@@ -475,27 +611,27 @@ _RECOUNT_SQL = f"""
 
 
 def _columns(keys):
+    """The four parts of observation keys as array parameters: source, address, time (binary) and type."""
     keys = list(keys)
-    return [array_literal(key[index] for key in keys) for index in range(4)]
+    return [array_literal(key[0] for key in keys), array_literal(key[1] for key in keys), [key[2] for key in keys],
+            array_literal(key[3] for key in keys)]
 
 
-def _stored_observations(keys):
-    """Return {key: report id} for the observations among `keys` already stored, in one query."""
-    if not keys:
-        return {}
-    with connection.cursor() as cursor:
-        cursor.execute(_STORED_SQL, _columns(keys))
-        return {(source, ip, occurred_at, kind): report_id
-                for source, ip, occurred_at, kind, report_id in cursor.fetchall()}
+def _stored_statement(keys):
+    """Return the statement that reads which observations among `keys` are stored, and by which report."""
+    return _STORED_SQL, _columns(keys)
 
 
-def _add_repeats(repeats):
-    """Raise the repeat count of stored events by how often the batch repeated them."""
+def _stored_from_rows(rows):
+    return {(source, ip, occurred_at, kind): report_id for source, ip, occurred_at, kind, report_id in rows}
+
+
+def _repeats_statement(repeats):
+    """Return the UPDATE that raises the repeat count of stored events by how often the batch repeated them."""
     if not repeats:
-        return
+        return None
     keys = list(repeats)
-    with connection.cursor() as cursor:
-        cursor.execute(_REPEAT_SQL, [*_columns(keys), array_literal(repeats[key] for key in keys)])
+    return _REPEAT_SQL, [*_columns(keys), array_literal(repeats[key] for key in keys)]
 
 
 def _insert_skipping_stored(rows):

@@ -20,9 +20,10 @@ from django.utils import timezone
 
 from core.sql import array_literal
 
-from .bulk import copy_rows, reserve_ids, update_values
+from . import notifications
+from .bulk import copy_rows, execute, reserve_ids, update_statement, update_values
 from .choices import Category, Channel, ReportStatus
-from .grouping import file_batch
+from .grouping import plan_batch
 from .models import Report
 from .parsing import MONITOR_CONTENT_TYPE, ParseError, parse
 
@@ -79,13 +80,13 @@ def process_reports(reports):
     another, in a fixed number of statements for the whole list. Returns
     the reports, updated.
     """
-    with _cyclic_collector_paused():
-        _file_parsed(*_parse_reports(reports))
+    with cyclic_collector_paused():
+        file_parsed(*parse_reports(reports))
     return reports
 
 
 @contextlib.contextmanager
-def _cyclic_collector_paused():
+def cyclic_collector_paused():
     """Hold off Python's cyclic garbage collector while a batch is parsed and filed.
 
     A batch allocates hundreds of thousands of short-lived objects, which
@@ -104,7 +105,7 @@ def _cyclic_collector_paused():
         gc.enable()
 
 
-def _parse_reports(reports):
+def parse_reports(reports):
     """Parse each report without touching the database. Returns ([(report, result)], [failed report])."""
     parsed = []
     failed = []
@@ -124,67 +125,105 @@ def _parse_reports(reports):
     return parsed, failed
 
 
-def _file_parsed(parsed, failed):
+def file_parsed(parsed, failed):
     """Record parse failures and file the parsed reports' events, in one transaction."""
     outermost = not connection.in_atomic_block
+    filing = None
     with transaction.atomic():
         if outermost:
-            # The reports were committed, and flushed to disk, when stored.
-            # What filing writes can be derived from them again, so this
-            # commit does not wait for its flush. Should the database crash
-            # first, the reports are still "received" and refile_stalled()
-            # files them. A caller's transaction keeps its own setting.
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL synchronous_commit = off")
-        claimed = _claim([report for report, _ in parsed] + failed)
-        parsed = [(report, result) for report, result in parsed if report.pk in claimed]
-        update_values(Report, _FAILED_FIELDS, [
-            (report.pk, report.status, report.parse_error, report.parse_attempts, report.parsed_at)
-            for report in failed if report.pk in claimed
-        ])
-        if not parsed:
-            return
-        counts = file_batch([(report, result.events) for report, result in parsed])
-        for (report, result), (created, duplicates) in zip(parsed, counts):
-            report.status = ReportStatus.PARSED
-            report.parser = result.parser
-            report.parse_error = ""
-            report.parse_notes = "\n".join(result.notes)
-            # A report parsed again finds its earlier events as its own
-            # duplicates, so its count keeps them and adds the new ones.
-            report.event_count += created
-            report.duplicate_count = duplicates
-            logger.info(
-                "Report %s from %s parsed by %s: %s new events, %s duplicates",
-                report.pk, report.source, result.parser, created, duplicates,
-            )
-        update_values(Report, _PARSED_FIELDS, [
-            (report.pk, report.status, report.parser, report.parse_error, report.parse_notes, report.parse_attempts,
-             report.parsed_at, report.event_count, report.duplicate_count)
-            for report, _ in parsed
-        ])
+            skip_commit_flush()
+        parsed = claim_and_record_failures(parsed, failed)
+        if parsed:
+            filing = plan_batch([(report, result.events) for report, result in parsed])
+            filing.write()
+            outcomes = parsed_outcomes(parsed, filing)
+            update_values(Report, PARSED_FIELDS, outcomes)
+            apply_outcomes(parsed, outcomes)
+            if filing.notices:
+                notifications.request_delivery()
 
 
-def _claim(reports):
-    """Lock the reports' rows; return the ids of those no other intake processed meanwhile.
+def skip_commit_flush():
+    # The reports were committed, and flushed to disk, when stored. What
+    # filing writes can be derived from them again, so its commit does not
+    # wait for its flush. Should the database crash first, the reports are
+    # still "received" and refile_stalled() files them. A caller's
+    # transaction keeps its own setting.
+    with connection.cursor() as cursor:
+        cursor.execute(*SKIP_COMMIT_FLUSH)
+
+
+SKIP_COMMIT_FLUSH = ("SET LOCAL synchronous_commit = off", [])
+
+
+def claim_and_record_failures(parsed, failed):
+    """Claim the reports, record the failures among them; return the parsed ones claimed."""
+    reports = [report for report, _ in parsed] + failed
+    statement = claim_statement(reports)
+    rows = []
+    if statement is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(*statement)
+            rows = cursor.fetchall()
+    claimed = claimed_ids(reports, rows)
+    execute(failures_statement(failed, claimed))
+    return [(report, result) for report, result in parsed if report.pk in claimed]
+
+
+def failures_statement(failed, claimed):
+    """Return the UPDATE that records the parse failures of the claimed reports among `failed`, or None."""
+    return update_statement(Report, _FAILED_FIELDS, [
+        (report.pk, report.status, report.parse_error, report.parse_attempts, report.parsed_at)
+        for report in failed if report.pk in claimed
+    ])
+
+
+def parsed_outcomes(parsed, filing):
+    """Return each parsed report's row of PARSED_FIELDS values, as filing leaves it, without changing the report."""
+    rows = []
+    for (report, result), (created, duplicates) in zip(parsed, filing.counts(
+            [(report, result.events) for report, result in parsed])):
+        # A report parsed again finds its earlier events as its own
+        # duplicates, so its count keeps them and adds the new ones.
+        rows.append((report.pk, ReportStatus.PARSED, result.parser, "", "\n".join(result.notes),
+                     report.parse_attempts, report.parsed_at, report.event_count + created, duplicates))
+    return rows
+
+
+def apply_outcomes(parsed, outcomes):
+    for (report, _), row in zip(parsed, outcomes):
+        created = row[7] - report.event_count
+        (_, report.status, report.parser, report.parse_error, report.parse_notes, _, _, report.event_count,
+         report.duplicate_count) = row
+        logger.info(
+            "Report %s from %s parsed by %s: %s new events, %s duplicates",
+            report.pk, report.source, report.parser, created, report.duplicate_count,
+        )
+
+
+def claim_statement(reports):
+    """Return the statement that locks the reports' rows and reads their parse attempts, or None for none."""
+    if not reports:
+        return None
+    return _CLAIM_SQL, [array_literal(report.pk for report in reports)]
+
+
+def claimed_ids(reports, rows):
+    """Return the ids of the reports no other intake processed meanwhile, from the rows of `claim_statement`.
 
     Each processing raises `parse_attempts`, so a row whose count already
     reached ours was filed by another worker (the stalled report sweep, say)
     after we read it, and is left alone.
     """
-    if not reports:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, parse_attempts FROM {Report._meta.db_table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE",
-            [array_literal(report.pk for report in reports)],
-        )
-        stored = dict(cursor.fetchall())
+    stored = dict(rows)
     claimed = {report.pk for report in reports if stored.get(report.pk, report.parse_attempts) < report.parse_attempts}
     if len(claimed) < len(reports):
         logger.info("%s of %s reports were processed by another worker first", len(reports) - len(claimed),
                     len(reports))
     return claimed
+
+
+_CLAIM_SQL = f"SELECT id, parse_attempts FROM {Report._meta.db_table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR UPDATE"
 
 
 def refile_stalled(*, now=None, limit=None):
@@ -214,7 +253,7 @@ _JSON_CHANNELS = (Channel.API, Channel.FORM)
 # The fields after reporter_email, as a new report has them.
 _UNPARSED_VALUES = (ReportStatus.RECEIVED, "", "", "", 0, None, 0, 0)
 _FAILED_FIELDS = ["status", "parse_error", "parse_attempts", "parsed_at"]
-_PARSED_FIELDS = [
+PARSED_FIELDS = [
     "status", "parser", "parse_error", "parse_notes", "parse_attempts", "parsed_at", "event_count",
     "duplicate_count",
 ]
@@ -241,8 +280,13 @@ def receive_many(submissions):
     return outcomes
 
 
-def store_many(submissions):
-    """Commit many reports unchanged; return each Report, or the ReportTooLarge error of one not stored."""
+def store_many(submissions, *, using=None):
+    """Commit many reports unchanged; return each Report, or the ReportTooLarge error of one not stored.
+
+    `using` is a separate database connection (a Django connection object)
+    in autocommit mode to store them on, for a caller whose own connection
+    is inside another transaction.
+    """
     # The reports of a batch arrive together and share one time of receipt.
     received_at = timezone.now()
     outcomes = []
@@ -251,8 +295,13 @@ def store_many(submissions):
             outcomes.append(_unsaved_report(received_at, **submission))
         except ReportTooLarge as exc:
             outcomes.append(exc)
-    with transaction.atomic():
-        _copy_reports([outcome for outcome in outcomes if isinstance(outcome, Report)], received_at.isoformat())
+    reports = [outcome for outcome in outcomes if isinstance(outcome, Report)]
+    if using is not None:
+        # COPY is one statement, so it commits the reports as a whole.
+        _copy_reports(reports, received_at.isoformat(), using)
+    else:
+        with transaction.atomic():
+            _copy_reports(reports, received_at.isoformat(), connection)
     return outcomes
 
 
@@ -263,19 +312,19 @@ _REPORT_COLUMNS = [
 ]
 
 
-def _copy_reports(reports, received_stamp):
-    """Insert unsaved reports with COPY, under keys taken from the table's sequence.
+def _copy_reports(reports, received_stamp, using):
+    """Insert unsaved reports with COPY on the connection `using`, under keys taken from the table's sequence.
 
     `received_stamp` is their shared time of receipt as text, formatted once.
     """
-    for report, pk in zip(reports, reserve_ids(Report, len(reports))):
+    for report, pk in zip(reports, reserve_ids(Report, len(reports), using=using)):
         report.pk = pk
     copy_rows(Report, _REPORT_COLUMNS, (
         (report.pk, report.channel, report.source, report.content_type, report.raw, report.size, report.sha256,
          received_stamp, report.submitted_by_id, report.reporter_email, report.status, report.parser,
          report.parse_error, report.parse_notes, report.parse_attempts, report.event_count, report.duplicate_count)
         for report in reports
-    ))
+    ), using=using)
     for report in reports:
         report._state.adding = False
         report._state.db = connection.alias

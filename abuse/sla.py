@@ -7,9 +7,17 @@ from django.conf import settings
 from .models import SlaPolicy
 
 
+class PolicyList(list):
+    """The active policies, with the policy chosen for each (category, severity) kept after the first choice."""
+
+    def __init__(self, policies):
+        super().__init__(policies)
+        self.chosen = {}
+
+
 def active_policies():
     """Load the active policies once, for callers that pick policies for many cases."""
-    return list(SlaPolicy.objects.filter(is_active=True))
+    return PolicyList(SlaPolicy.objects.filter(is_active=True))
 
 
 def policy_for(category, severity, policies=None):
@@ -21,6 +29,16 @@ def policy_for(category, severity, policies=None):
     """
     if policies is None:
         policies = active_policies()
+    chosen = getattr(policies, "chosen", None)
+    if chosen is None:
+        return _choose(category, severity, policies)
+    key = (category, severity)
+    if key not in chosen:
+        chosen[key] = _choose(category, severity, policies)
+    return chosen[key]
+
+
+def _choose(category, severity, policies):
     candidates = [
         policy for policy in policies
         if policy.category in (category, "") and policy.severity in (severity, None)

@@ -1,6 +1,10 @@
 """Helpers for raw SQL."""
 
+import json
 from datetime import datetime
+
+import psycopg
+from django.db import connection
 
 
 def array_literal(values):
@@ -11,7 +15,27 @@ def array_literal(values):
     string is dumped at once. Values are strings, numbers, booleans, aware
     datetimes or None.
     """
+    if not isinstance(values, (list, tuple)):
+        values = list(values)
+    # JSON's encoder is written in C. Without an escape in its output, a
+    # JSON array is an array literal between other brackets: strings in
+    # double quotes, numbers, true, false and null read the same way. Text
+    # with a quote, a backslash or a control character has an escape,
+    # which the two formats write differently, so such arrays take the
+    # element by element path.
+    text = _JSON.encode(values)
+    if "\\" not in text:
+        return "{" + text[1:-1] + "}"
     return "{" + ",".join(map(_element, values)) + "}"
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_json_default)
 
 
 def _element(value):
@@ -31,3 +55,30 @@ def _element(value):
     if isinstance(value, int):
         return str(value)
     return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def array_param(values, db_type):
+    """Return (placeholder, parameter) that pass `values` as one array of `db_type`.
+
+    Text, numbers and booleans go as one array literal. Datetimes go as a
+    list that psycopg dumps in binary, since writing each as text costs
+    more than a microsecond. Run the statement on `server_cursor()`: a
+    cursor that binds parameters client-side would write the list as text.
+    """
+    if not isinstance(values, (list, tuple)):
+        values = list(values)
+    sample = next((value for value in values if value is not None), None)
+    if isinstance(sample, datetime):
+        return f"%b::{db_type}[]", list(values)
+    return f"%s::{db_type}[]", array_literal(values)
+
+
+def server_cursor():
+    """Return a cursor on Django's connection that sends parameters separately from the query.
+
+    Django's own cursors bind parameters into the query text. This one runs
+    in Django's transaction, is logged and turns errors into Django's like
+    them, but passes `array_param` lists in binary.
+    """
+    connection.ensure_connection()
+    return connection._prepare_cursor(psycopg.Cursor(connection.connection))

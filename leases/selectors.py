@@ -3,12 +3,11 @@
 import ipaddress
 from typing import NamedTuple
 
-from django.db import connection
 from django.db.models import Func, IntegerField
 from django.utils import timezone
 
 from core.fields import ADDRESS_SPAN_SQL, address_number_sql
-from core.sql import array_literal
+from core.sql import array_literal, server_cursor
 from marketplace.models import IPBlock
 
 from .choices import LIVE_STATES, OCCUPYING_STATES
@@ -39,7 +38,7 @@ class Holding(NamedTuple):
 # held.
 _HOLDINGS_AT_SQL = f"""
     SELECT held.id, held.lessee_id, held.prefix, coalesce(held.holder_id, around.holder_id)
-    FROM unnest(%s::inet[], %s::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
+    FROM unnest(%s::inet[], %b::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
     LEFT JOIN LATERAL (
         SELECT lease.id, lease.lessee_id, lease.prefix,
                (SELECT block.holder_id FROM {IPBlock._meta.db_table} AS block WHERE block.id = lease.block_id)
@@ -69,13 +68,30 @@ def holdings_at(pairs):
     `holder_id` is None for space outside every registered block.
     """
     pairs = list(pairs)
-    if not pairs:
+    statement = holdings_statement([_address_text(address) for address, _ in pairs], [when for _, when in pairs])
+    if statement is None:
         return []
-    addresses = array_literal(_address_text(address) for address, _ in pairs)
-    moments = array_literal(when for _, when in pairs)
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLDINGS_AT_SQL, [addresses, moments, *OCCUPYING_STATES])
-        return list(map(Holding._make, cursor.fetchall()))
+    with server_cursor() as cursor:
+        cursor.execute(*statement)
+        return holdings_from_rows(cursor.fetchall())
+
+
+def holdings_statement(addresses, times):
+    """Return the (sql, params) of the `holdings_at` query for the pairs of `addresses` and `times`, or None for none.
+
+    `addresses` are normalised text forms of IPv4 addresses. For a caller
+    that sends the query in a pipeline and reads the rows later with
+    `holdings_from_rows`. The times go in binary, so run it on
+    core.sql.server_cursor().
+    """
+    if not addresses:
+        return None
+    return _HOLDINGS_AT_SQL, [array_literal(addresses), list(times), *OCCUPYING_STATES]
+
+
+def holdings_from_rows(rows):
+    """Return the Holding of each row of the `holdings_at` query."""
+    return list(map(Holding._make, rows))
 
 
 def _address_text(address):

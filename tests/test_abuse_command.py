@@ -161,6 +161,30 @@ def test_database_down_exits_tempfail(tmp_path):
     result = subprocess.run([sys.executable, "manage.py", "ingest_abuse_mail", str(message)], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 75
-    assert "The database failed, so 1 message(s) and any after them were not stored" in result.stderr
+    assert "The database failed, so 1 message(s) were not stored; the command exits 75" in result.stderr
     assert "1 message(s): 0 parsed, 0 failed to parse (stored), 0 stored but not yet filed, 1 not stored" in (
         result.stdout)
+
+
+def test_maildir_backlog_in_pipelined_batches(transactional_db, tmp_path):
+    """Outside a test transaction the command files through abuse.pipeline, several batches ahead."""
+    names = ["arf_with_source_ip.eml", "arf_without_source_ip.eml", "xarf02.eml", "complaint.eml", "malformed.eml"]
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    keys = [box.add((SAMPLES / name).read_bytes()) for name in names * 3]
+
+    out, _ = run("--maildir", str(tmp_path / "Maildir"), "--batch-size", "2")
+
+    assert "15 message(s): 15 parsed, 0 failed to parse (stored), 0 stored but not yet filed, 0 not stored" in out
+    assert Report.objects.filter(status=ReportStatus.PARSED).count() == 15
+    assert [box.get_message(key).get_subdir() for key in keys] == ["cur"] * 15
+
+
+def test_maildir_backlog_counts_a_repeated_message_once(transactional_db, tmp_path):
+    box = mailbox.Maildir(tmp_path / "Maildir", create=True)
+    for name in ["xarf02.eml", "complaint.eml", "xarf02.eml"]:
+        box.add((SAMPLES / name).read_bytes())
+
+    out, _ = run("--maildir", str(tmp_path / "Maildir"), "--batch-size", "1")
+
+    counts = [line.split(", ", 1)[1] for line in out.splitlines() if ": report " in line]
+    assert sorted(counts) == ["0 event(s), 1 duplicate(s)", "1 event(s), 0 duplicate(s)", "1 event(s), 0 duplicate(s)"]

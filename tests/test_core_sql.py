@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from django.db import connection
 
-from core.sql import array_literal
+from core.sql import array_literal, array_param, server_cursor
 
 STRINGS = ['plain', 'with "quotes"', "back\\slash", "comma, {braces}", "NULL", "", "  spaced  ", "ünïcode", None]
 
@@ -42,3 +42,40 @@ def test_choice_members_round_trip_as_their_values():
 
     assert round_trip([Category.SPAM, Category.DDOS], "varchar") == ["spam", "ddos"]
     assert round_trip([Severity.LOW, Severity.CRITICAL], "smallint") == [int(Severity.LOW), int(Severity.CRITICAL)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("text", ["line\nbreak", "tab\there", "bell\x07", 'quote "', "back\\", "\\n literally"])
+def test_text_with_escapes_round_trips(text):
+    """Text JSON would escape takes the element by element path, mixed with plain text."""
+    assert round_trip(["plain", text, None], "text") == ["plain", text, None]
+
+
+def test_plain_text_array_is_json_between_braces():
+    assert array_literal(["a b", "", "NULL", None, "ü"]) == '{"a b","","NULL",null,"ü"}'
+
+
+@pytest.mark.django_db
+def test_floats_round_trip():
+    assert round_trip([0.5, 1e-07, -2.25, None], "float8") == [0.5, 1e-07, -2.25, None]
+
+
+@pytest.mark.django_db
+def test_array_param_sends_datetimes_in_binary():
+    moments = [datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=timezone.utc), None]
+    placeholder, param = array_param(moments, "timestamptz")
+    assert (placeholder, param) == ("%b::timestamptz[]", moments)
+    with server_cursor() as cursor:
+        cursor.execute(f"SELECT {placeholder}", [param])
+        assert cursor.fetchone()[0] == moments
+
+
+@pytest.mark.django_db
+def test_array_param_sends_text_as_one_literal():
+    assert array_param(["a", None], "varchar") == ("%s::varchar[]", '{"a",null}')
+
+
+@pytest.mark.django_db
+def test_server_cursor_queries_are_counted(django_assert_num_queries):
+    with django_assert_num_queries(1), server_cursor() as cursor:
+        cursor.execute("SELECT %s::bigint[]", ["{1,2}"])

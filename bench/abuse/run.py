@@ -10,9 +10,12 @@ It measures, in one process (one worker) and one run:
   1. parsing only, with the standard library (email, json, csv), as the peer;
   2. the abuse parsers alone (abuse.parsing.parse), without the database;
   3. the full intake in batches (abuse.intake.receive_many: store, parse,
-     attribute, deduplicate, group, timeline, queued notifications), as the
-     mail command files a Maildir or an mbox, with the CPU time of this
-     process and of the database's server process beside the wall time;
+     attribute, deduplicate, group, timeline, queued notifications), one
+     batch after another, with the CPU time of this process and of the
+     database's server process beside the wall time;
+  3b. the same reports again, on emptied abuse tables, through the pipeline
+     (abuse.pipeline.file_stream) as the mail command files a backlog, with
+     the same measures; the run stops if it stores other counts than 3;
   4. the intake one report at a time (abuse.intake.receive, as the API and
      the web form call it) on a smaller, separate set of reports;
   5. attribution lookups on their own, one by one (attribute) and in bulk
@@ -212,6 +215,18 @@ def cpu_timed(function, *args):
     return wall, cpu, database, result
 
 
+def forget_reports():
+    """Empty the abuse desk's tables, so that the next step files the same reports anew."""
+    from django.db import connection
+
+    from abuse.models import Case, Event, Notification, Report, TimelineEntry
+
+    tables = ", ".join(model._meta.db_table for model in (Event, TimelineEntry, Notification, Case, Report))
+    with connection.cursor() as cursor:
+        cursor.execute(f"TRUNCATE {tables} CASCADE")
+        cursor.execute("VACUUM ANALYZE")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reports", type=int, default=10_000)
@@ -230,6 +245,7 @@ def main():
     from abuse.attribution import attribute, attribute_many
     from abuse.intake import receive, receive_many
     from abuse.models import Case, Event
+    from abuse.pipeline import file_stream
     from abuse.parsing import parse
 
     seed_start = time.perf_counter()
@@ -243,16 +259,26 @@ def main():
         collector_paused(lambda: sum(len(parse(raw, kind).events) for _, kind, raw in batch))
     )
 
-    def intake():
+    def chunks():
         for start in range(0, len(batch), options.batch_size):
-            receive_many([
+            yield [
                 {"channel": "email", "source": "bench", "raw": raw, "content_type": content_type}
                 for _, content_type, raw in batch[start:start + options.batch_size]
-            ])
+            ]
+
+    def intake():
+        for chunk in chunks():
+            receive_many(chunk)
 
     intake_seconds, intake_cpu, intake_database_cpu, _ = cpu_timed(intake)
     events = Event.objects.count()
     cases = Case.objects.count()
+
+    forget_reports()
+    pipeline_seconds, pipeline_cpu, pipeline_database_cpu, _ = cpu_timed(lambda: file_stream(chunks()))
+    if (Event.objects.count(), Case.objects.count()) != (events, cases):
+        raise SystemExit(f"The pipeline stored {Event.objects.count()} events and {Case.objects.count()} cases, "
+                         f"the batched intake {events} and {cases}.")
 
     single = samples.generate(options.single_reports, address_picker(prefixes), seed=8)
     single_events = sum(len(parse(raw, kind).events) for _, kind, raw in single)
@@ -292,6 +318,13 @@ def main():
         "intake_worker_cpu_seconds": round(intake_cpu, 2),
         "worker_cpu_ratio_to_stdlib_parse": round((intake_cpu - parser_seconds) / stdlib_seconds, 1),
         "intake_database_cpu_seconds": None if intake_database_cpu is None else round(intake_database_cpu, 2),
+        "pipeline_seconds": round(pipeline_seconds, 2),
+        "pipeline_events_per_second_per_worker": round(parsed_events / pipeline_seconds, 1),
+        "pipeline_storage_attribution_dedup_seconds": round(pipeline_seconds - parser_seconds, 2),
+        "pipeline_cost_ratio_to_stdlib_parse": round((pipeline_seconds - parser_seconds) / stdlib_seconds, 2),
+        "pipeline_worker_cpu_seconds": round(pipeline_cpu, 2),
+        "pipeline_worker_cpu_ratio_to_stdlib_parse": round((pipeline_cpu - parser_seconds) / stdlib_seconds, 2),
+        "pipeline_database_cpu_seconds": None if pipeline_database_cpu is None else round(pipeline_database_cpu, 2),
         "single_reports": len(single),
         "single_intake_seconds": round(single_seconds, 2),
         "single_intake_events_per_second_per_worker": round(single_events / single_seconds, 1),

@@ -14,20 +14,21 @@ the file. `--keep` leaves both mailboxes as they are.
 
 import mailbox
 import sys
+from collections import deque
 from functools import partial
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from abuse.choices import Channel, ReportStatus
-from abuse.intake import ReportTooLarge, process_reports, store_many
-from abuse.models import Report
+from abuse.intake import ReportTooLarge
+from abuse.pipeline import file_stream
 
 EX_TEMPFAIL = 75
 # Messages filed in one transaction: a Maildir drained by a cron job files
-# its backlog in a few statements per batch instead of per message.
+# its backlog in a few statements per batch instead of per message, and
+# the database writes one batch while the next is parsed (abuse.pipeline).
 BATCH_SIZE = 500
 
 
@@ -54,12 +55,38 @@ class Command(BaseCommand):
         self.mboxes = {}
         messages = list(self._messages(paths, maildir, mbox, content_type))
         counts = {"parsed": 0, "failed": 0, "rejected": 0, "unfiled": 0}
+        chunks = [messages[start:start + batch_size] for start in range(0, len(messages), batch_size)]
+        # file_stream calls back in the order of the chunks, once when a
+        # chunk is stored and once when it is filed.
+        to_take_out = deque(chunks)
+        to_report = deque(chunks)
+        stored = 0
+
+        def take_out(_, outcomes):
+            nonlocal stored
+            chunk = to_take_out.popleft()
+            stored += len(chunk)
+            # The stored messages are committed, so they leave the mailbox
+            # even when filing them fails later.
+            for (_, _, _, remove), outcome in zip(chunk, outcomes):
+                if remove is not None and not keep and not isinstance(outcome, ReportTooLarge):
+                    remove()
+
+        def report(_, outcomes):
+            for (label, _, _, _), outcome in zip(to_report.popleft(), outcomes):
+                self._report(label, outcome, counts)
+
         try:
-            for start in range(0, len(messages), batch_size):
-                chunk = messages[start:start + batch_size]
-                if not self._ingest(chunk, source, keep, counts):
-                    counts["rejected"] += len(messages) - start
-                    break
+            file_stream(
+                ([{"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
+                   "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
+                  for label, raw, kind, _ in chunk] for chunk in chunks),
+                stored=take_out, filed=report,
+            )
+        except DatabaseError as exc:
+            self.stderr.write(f"The database failed, so {len(messages) - stored} message(s) were not stored; "
+                              f"the command exits {EX_TEMPFAIL} for the MTA to retry: {exc}")
+            counts["rejected"] += len(messages) - stored
         finally:
             for box in self.mboxes.values():
                 box.flush()
@@ -69,35 +96,6 @@ class Command(BaseCommand):
                           f"{counts['rejected']} not stored")
         if counts["rejected"]:
             sys.exit(EX_TEMPFAIL)
-
-    def _ingest(self, chunk, source, keep, counts):
-        """Store and file one batch; return False when the database could not store it."""
-        try:
-            outcomes = store_many([
-                {"channel": Channel.EMAIL if kind == "message/rfc822" else Channel.FEED,
-                 "source": source or _sender(raw) or label, "raw": raw, "content_type": kind}
-                for label, raw, kind, _ in chunk
-            ])
-        except DatabaseError as exc:
-            self.stderr.write(f"The database failed, so {len(chunk)} message(s) and any after them were not "
-                              f"stored; the command exits {EX_TEMPFAIL} for the MTA to retry: {exc}")
-            return False
-        # The stored messages are committed, so they leave the mailbox even
-        # when filing them fails below.
-        for (_, _, _, take_out), outcome in zip(chunk, outcomes):
-            if take_out is not None and not keep and not isinstance(outcome, ReportTooLarge):
-                take_out()
-        reports = [outcome for outcome in outcomes if isinstance(outcome, Report)]
-        try:
-            process_reports(reports)
-        except DatabaseError as exc:
-            self.stderr.write(
-                f"The database failed while filing {len(reports)} stored message(s); they stay stored and the "
-                f"sweep of unfiled reports files them within {settings.ABUSE_REFILE_AFTER_MINUTES} minutes: {exc}"
-            )
-        for (label, _, _, _), outcome in zip(chunk, outcomes):
-            self._report(label, outcome, counts)
-        return True
 
     def _report(self, label, report, counts):
         if isinstance(report, ReportTooLarge):

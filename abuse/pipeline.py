@@ -1,0 +1,315 @@
+"""Filing a backlog of reports with the database's work overlapping the parsing.
+
+`intake.receive_many` files a batch while the worker waits on each of its
+statements, so a worker that drains a backlog (a Maildir filled while the
+command did not run, a feed import) spends much of its time idle. Here the
+database works on three batches while the worker parses a fourth. Each
+batch moves through these stages:
+
+- stored: committed on a connection of its own, before anything parses it;
+- parsed;
+- attributed: the lease, lessee and holder of each event are known;
+- read: its transaction is open, with its reports claimed, its groups
+  locked and the stored observations and open cases read.
+
+At each step the worker decides the rows of the first batch, which is read.
+Then it sends three things in one pipeline, without waiting: that batch's
+writes and COMMIT, the reads of the second batch in a new transaction, and
+the attribution of the third. While the server runs them, the worker
+stores the next batch and parses one. Then it collects the answers.
+
+A batch gets the same rows as `receive_many` would give it. If the pipeline
+fails before the first batch's COMMIT (a concurrent intake stored one of
+its observations first, say, and the event insert met the unique
+constraint), the transaction is rolled back and that batch is filed again
+by `intake.file_parsed`, which handles such a conflict. The later batches
+go back to the stage they had reached, and the next step runs what they
+miss before going on.
+"""
+
+import enum
+import logging
+from collections import deque
+from dataclasses import dataclass, field
+
+import psycopg
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+
+from core.sql import server_cursor
+from leases.selectors import holdings_from_rows
+
+from . import intake, notifications
+from .bulk import update_statement
+from .grouping import BatchEvents, FilingReads, attribute_events
+from .models import Report
+
+logger = logging.getLogger(__name__)
+
+# Batches in flight: one being filed, one read, one attributed, one parsed.
+DEPTH = 4
+
+
+class _Stage(enum.IntEnum):
+    STORED = 1
+    PARSED = 2
+    ATTRIBUTED = 3
+    READ = 4
+
+
+@dataclass
+class _Batch:
+    chunk: object
+    outcomes: list
+    stage: _Stage = _Stage.STORED
+    parsed: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    events: BatchEvents | None = None
+    holdings: list | None = None
+    reads: FilingReads | None = None
+    claim_rows: list = field(default_factory=list)
+    read_results: list = field(default_factory=list)
+
+    @property
+    def filed_events(self):
+        return [(report, result.events) for report, result in self.parsed]
+
+    @property
+    def reports(self):
+        return [report for report, _ in self.parsed] + self.failed
+
+
+def file_stream(chunks, *, stored=None, filed=None):
+    """Store, parse and file each list of submissions in `chunks`, with the same rows as `receive_many` on each.
+
+    `chunks` may be a generator; it is read up to five lists ahead. Each list
+    contains dicts of the keyword arguments of `intake.receive`. `stored(chunk,
+    outcomes)` is called once a list is committed, with a Report or a
+    ReportTooLarge error per submission, and `filed(chunk, outcomes)` once
+    it is filed. A report whose filing failed stays "received" for the sweep
+    of unfiled reports. A database error while storing stops the stream:
+    the lists already stored are filed, then the error is raised.
+
+    Inside a caller's transaction nothing can be sent ahead, and each list
+    is filed as `receive_many` files it.
+    """
+    stored = stored or _ignore
+    filed = filed or _ignore
+    if connection.in_atomic_block:
+        for chunk in chunks:
+            outcomes = intake.store_many(chunk)
+            stored(chunk, outcomes)
+            intake.process_reports([outcome for outcome in outcomes if isinstance(outcome, Report)])
+            filed(chunk, outcomes)
+        return
+    store_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        _Stream(iter(chunks), stored, filed, store_connection).run()
+    finally:
+        store_connection.close()
+
+
+def _ignore(chunk, outcomes):
+    pass
+
+
+class _Stream:
+    def __init__(self, chunks, stored, filed, store_connection):
+        self.chunks = chunks
+        self.stored = stored
+        self.filed = filed
+        self.store_connection = store_connection
+        self.store_error = None
+        self.queue = deque()
+
+    def run(self):
+        self._fill(DEPTH)
+        while self.queue:
+            self._catch_up()
+            self._file(self.queue[0])
+            self.queue.popleft()
+            self._fill(DEPTH)
+        if self.store_error is not None:
+            raise self.store_error
+
+    def _fill(self, depth):
+        """Store chunks until `depth` batches are in flight or the chunks run out."""
+        while len(self.queue) < depth and self.store_error is None:
+            chunk = next(self.chunks, None)
+            if chunk is None:
+                return
+            try:
+                outcomes = intake.store_many(chunk, using=self.store_connection)
+            except DatabaseError as exc:
+                self.store_error = exc
+                return
+            self.stored(chunk, outcomes)
+            self.queue.append(_Batch(chunk, outcomes))
+
+    def _catch_up(self):
+        """Bring the first batches to the stages a step starts from, where the pipeline did not.
+
+        In the steady state they are there already: the first batch is read,
+        the second attributed and the third parsed. At the start, and after
+        a failure, the missing stages run here and now.
+        """
+        for batch, stage in zip(self.queue, (_Stage.READ, _Stage.ATTRIBUTED, _Stage.PARSED)):
+            if batch.stage == _Stage.STORED:
+                _parse(batch)
+            if batch.stage == _Stage.PARSED and stage >= _Stage.ATTRIBUTED:
+                batch.events = BatchEvents(batch.filed_events)
+                batch.holdings = attribute_events(batch.events)
+                batch.stage = _Stage.ATTRIBUTED
+            if batch.stage == _Stage.ATTRIBUTED and stage == _Stage.READ:
+                with connection.cursor() as cursor:
+                    cursor.execute("BEGIN")
+                try:
+                    batch.claim_rows, batch.read_results = _run_reads(batch)
+                except BaseException:
+                    _rollback()
+                    raise
+                batch.stage = _Stage.READ
+
+    def _file(self, batch):
+        """File `batch`, which is read, and move the next batches on meanwhile."""
+        following = self.queue[1] if len(self.queue) > 1 and self.queue[1].stage == _Stage.ATTRIBUTED else None
+        after = self.queue[2] if len(self.queue) > 2 and self.queue[2].stage == _Stage.PARSED else None
+        sent = _Sent()
+        try:
+            statements, sent.outcomes, sent.notices = _decide(batch)
+            raw = _psycopg_connection()
+            with raw.pipeline():
+                cursor = psycopg.Cursor(raw)
+                for statement in statements:
+                    cursor.execute(*statement)
+                sent.commit = psycopg.Cursor(raw)
+                sent.commit.execute("COMMIT")
+                if following is not None:
+                    sent.reads = _send_reads(raw, following)
+                if after is not None:
+                    sent.attribution = _send_attribution(raw, after)
+                self._fill(DEPTH + 1)
+                waiting = next((queued for queued in self.queue if queued.stage == _Stage.STORED), None)
+                if waiting is not None:
+                    _parse(waiting)
+        except (DatabaseError, psycopg.Error) as exc:
+            _rollback()
+            if not sent.committed():
+                logger.warning("Filing %s reports in a pipeline failed, so they are filed again on their own: %s",
+                               len(batch.reports), exc)
+                self._file_again(batch)
+                return
+            logger.warning("Reading ahead for the next batches failed; they are read again: %s", exc)
+        except BaseException:
+            _rollback()
+            raise
+        else:
+            if following is not None:
+                following.claim_rows, following.read_results = sent.read_rows()
+                following.stage = _Stage.READ
+            if after is not None:
+                after.holdings = holdings_from_rows(sent.attribution.fetchall()) if sent.attribution else []
+                after.stage = _Stage.ATTRIBUTED
+        filed_ids = {row[0] for row in sent.outcomes}
+        intake.apply_outcomes([(report, result) for report, result in batch.parsed if report.pk in filed_ids],
+                              sent.outcomes)
+        if sent.notices:
+            notifications.request_delivery()
+        self.filed(batch.chunk, batch.outcomes)
+
+    def _file_again(self, batch):
+        try:
+            intake.file_parsed(batch.parsed, batch.failed)
+        except DatabaseError as exc:
+            logger.error("Filing %s stored reports failed; the sweep of unfiled reports files them: %s",
+                         len(batch.reports), exc)
+        self.filed(batch.chunk, batch.outcomes)
+
+
+@dataclass
+class _Sent:
+    outcomes: list = field(default_factory=list)
+    notices: bool = False
+    commit: object = None
+    reads: list = field(default_factory=list)
+    attribution: object = None
+
+    def committed(self):
+        result = self.commit.pgresult if self.commit is not None else None
+        return result is not None and result.status == psycopg.pq.ExecStatus.COMMAND_OK
+
+    def read_rows(self):
+        claim, *reads = self.reads
+        return claim.fetchall(), [cursor.fetchall() for cursor in reads]
+
+
+def _parse(batch):
+    reports = [outcome for outcome in batch.outcomes if isinstance(outcome, Report)]
+    with intake.cyclic_collector_paused():
+        batch.parsed, batch.failed = intake.parse_reports(reports)
+    batch.stage = _Stage.PARSED
+
+
+def _read_statements(batch):
+    """Return the statements of the read stage: the commit setting, the claim of the reports, the filing's reads."""
+    batch.reads = FilingReads(batch.filed_events, events=batch.events, holdings=batch.holdings)
+    claim = intake.claim_statement(batch.reports) or ("SELECT NULL::bigint, NULL::int WHERE false", [])
+    return [intake.SKIP_COMMIT_FLUSH, claim, *batch.reads.statements()]
+
+
+def _run_reads(batch):
+    """Run the read stage's statements here and now; return (claim rows, rows of each read)."""
+    rows = []
+    for statement in _read_statements(batch):
+        with server_cursor() as cursor:
+            cursor.execute(*statement)
+            rows.append(cursor.fetchall() if cursor.description else None)
+    return rows[1], rows[2:]
+
+
+def _send_reads(raw, batch):
+    """Queue the read stage of `batch` in the pipeline; return the cursors of the claim and of each read."""
+    begin = psycopg.Cursor(raw)
+    begin.execute("BEGIN")
+    cursors = []
+    for statement in _read_statements(batch):
+        cursor = psycopg.Cursor(raw)
+        cursor.execute(*statement)
+        cursors.append(cursor)
+    return cursors[1:]
+
+
+def _send_attribution(raw, batch):
+    batch.events = BatchEvents(batch.filed_events)
+    statement = batch.events.attribution_statement()
+    if statement is None:
+        return None
+    cursor = psycopg.Cursor(raw)
+    cursor.execute(*statement)
+    return cursor
+
+
+def _decide(batch):
+    """Return (statements, report outcomes, whether mail was queued) that file the read `batch`."""
+    claimed = intake.claimed_ids(batch.reports, batch.claim_rows)
+    statements = [intake.failures_statement(batch.failed, claimed)]
+    parsed = [(report, result) for report, result in batch.parsed if report.pk in claimed]
+    outcomes = []
+    notices = False
+    if parsed:
+        filing = batch.reads.plan(batch.read_results, claimed=claimed)
+        statements += filing.statements()
+        outcomes = intake.parsed_outcomes(parsed, filing)
+        statements.append(update_statement(Report, intake.PARSED_FIELDS, outcomes))
+        notices = bool(filing.notices)
+    return [statement for statement in statements if statement is not None], outcomes, notices
+
+
+def _psycopg_connection():
+    connection.ensure_connection()
+    return connection.connection
+
+
+def _rollback():
+    raw = _psycopg_connection()
+    if raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        raw.rollback()
