@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from core.sql import array_literal, server_cursor
 from leases.selectors import holdings_from_rows, holdings_statement
-from rpki.selectors import leases_under_rpki_control
+from rpki.selectors import control_statement
 
 from . import notifications, sla
 from .attribution import grouping_prefix_of, queue_of
@@ -156,11 +156,25 @@ class FilingReads:
         self.unique_per_report = _unique_observations(batch, self.events.texts)
 
     def statements(self):
-        """Return the (sql, params) of the reads; each returns rows, the locks a count."""
+        """Return the (sql, params) of the reads; each returns rows, the locks a count.
+
+        After the locks, the stored observations and the open cases come the
+        leases under the platform's RPKI control and the abuse contacts, for
+        every holding of the batch: a case that opens needs them.
+        """
         if not self.grouping_keys:
             return []
         keys = {key for unique in self.unique_per_report for key in unique}
-        return [_locks_statement(self.grouping_keys), _stored_statement(keys), _open_cases_statement(self.grouping_keys)]
+        holdings = set(self.holdings.values())
+        leased = {holding.lease_id: holding.prefix for holding in holdings if holding.lease_id is not None}
+        organizations = {holding.lessee_id for holding in holdings} | {holding.holder_id for holding in holdings}
+        return [
+            _locks_statement(self.grouping_keys),
+            _stored_statement(keys),
+            _open_cases_statement(self.grouping_keys),
+            control_statement(leased, timezone.now()) if leased else _NO_ROWS,
+            notifications.contacts_statement(organizations),
+        ]
 
     def plan(self, results, claimed=None):
         """Return the _Filing decided from the reads' `results` (the rows of each statement, in order).
@@ -175,12 +189,13 @@ class FilingReads:
             batch = [batch[index] for index in kept]
             unique_per_report = [unique_per_report[index] for index in kept]
         policies = sla.active_policies()
+        stored, cases, controlled, contacts = {}, {}, set(), {}
         if results:
-            _, stored_rows, case_rows = results
+            _, stored_rows, case_rows, controlled_rows, contact_rows = results
             stored = _stored_from_rows(stored_rows)
             cases = _open_cases_from_rows(case_rows, policies)
-        else:
-            stored, cases = {}, {}
+            controlled = {lease_id for lease_id, in controlled_rows}
+            contacts = notifications.contacts_from_rows(contact_rows)
         fresh, repeats = _deduplicate(batch, unique_per_report, stored)
         plans = []
         for (report, _), report_fresh in zip(batch, fresh):
@@ -188,7 +203,7 @@ class FilingReads:
             for key, parsed in report_fresh:
                 planned.setdefault(self.groups[id(parsed)], []).append((key, parsed))
             plans.append((report, planned))
-        filing = _Filing(plans, self.holdings, cases, policies, self.events.texts, repeats)
+        filing = _Filing(plans, self.holdings, cases, policies, self.events.texts, repeats, controlled, contacts)
         for report, planned in plans:
             for grouping, group in planned.items():
                 filing.add(report, grouping, group)
@@ -241,10 +256,12 @@ class _Filing:
     """The rows one batch writes, gathered in arrival order and written in bulk.
 
     `holdings` maps the id() of each parsed event to its Holding, and
-    `texts` to the text form of its address.
+    `texts` to the text form of its address. `controlled` is the set of
+    lease ids under the platform's RPKI control, and `contacts` maps
+    organisation ids to their abuse addresses.
     """
 
-    def __init__(self, plans, holdings, cases, policies, texts, repeats):
+    def __init__(self, plans, holdings, cases, policies, texts, repeats, controlled, contacts):
         self.holdings = holdings
         self.texts = texts
         self.repeats = repeats
@@ -257,16 +274,8 @@ class _Filing:
         self.opened = []
         self.events = []
         self.entries = []
-        first_holdings = [
-            holdings[id(group[0][1])]
-            for _, planned in plans for grouping, group in planned.items() if grouping not in cases
-        ]
-        self.controlled = leases_under_rpki_control(
-            {holding.lease_id: holding.prefix for holding in first_holdings if holding.lease_id is not None}
-        )
-        self.contacts = notifications.abuse_contacts_of(
-            {holding.lessee_id for holding in first_holdings} | {holding.holder_id for holding in first_holdings}
-        )
+        self.controlled = controlled
+        self.contacts = contacts
         # Set once the events are written.
         self.stored_per_report = Counter()
         self.touched = set()
@@ -498,6 +507,10 @@ def _grouping_key(holding, category):
     # Concatenation, not an f-string: formatting a Category member goes
     # through Enum.__format__, which cost more than the rest of this call.
     return grouping_prefix_of(holding) + ":" + category
+
+
+# A read with nothing to look up, in place of one, so that results keep their positions.
+_NO_ROWS = ("SELECT NULL::bigint WHERE false", [])
 
 
 def _locks_statement(grouping_keys):

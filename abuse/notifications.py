@@ -316,35 +316,48 @@ def opening_text(case, kind):
 
 
 def abuse_contacts_of(organization_ids):
-    """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in two queries.
+    """Return {organisation id: addresses} for abuse mail, by the rule of `abuse_contacts`, in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(*contacts_statement(organization_ids))
+        return contacts_from_rows(cursor.fetchall())
+
+
+def contacts_statement(organization_ids):
+    """Return the (sql, params) of the query behind `abuse_contacts_of`, for a caller that sends it ahead.
 
     The ids go to the server as one array: an intake batch looks up
     thousands, and a Django `__in` lookup prepares each one in Python.
     """
     ids = array_literal(sorted({pk for pk in organization_ids if pk is not None}))
-    with connection.cursor() as cursor:
-        cursor.execute(_ADDRESSES_SQL, [ids])
-        contacts = {pk: [address] for pk, address in cursor.fetchall()}
-        cursor.execute(_MEMBERS_SQL, [ids, array_literal(contacts), array_literal([Role.ABUSE, Role.OWNER])])
-        members = cursor.fetchall()
+    return _CONTACTS_SQL, [ids, ids, array_literal([Role.ABUSE, Role.OWNER])]
+
+
+def contacts_from_rows(rows):
+    """Return {organisation id: addresses} from the rows of `contacts_statement`."""
+    contacts = {}
     addresses = {}
-    for organization_id, role, address in members:
-        addresses.setdefault(organization_id, {}).setdefault(role, set()).add(address)
+    for organization_id, address, role in rows:
+        if role is None:
+            contacts[organization_id] = [address]
+        else:
+            addresses.setdefault(organization_id, {}).setdefault(role, set()).add(address)
     for organization_id, by_role in addresses.items():
         role = Role.ABUSE if by_role.get(Role.ABUSE) else Role.OWNER
         contacts[organization_id] = sorted(by_role[role])
     return contacts
 
 
-_ADDRESSES_SQL = f"""
-    SELECT id, abuse_email FROM {Organization._meta.db_table}
+# An organisation's abuse address, or else its members with the abuse role
+# or the owner role (the role is NULL on the rows of abuse addresses).
+_CONTACTS_SQL = f"""
+    SELECT id, abuse_email, NULL FROM {Organization._meta.db_table}
     WHERE id = ANY(%s::bigint[]) AND abuse_email <> ''
-"""
-_MEMBERS_SQL = f"""
-    SELECT membership.organization_id, membership.role, member.email
+    UNION ALL
+    SELECT membership.organization_id, member.email, membership.role
     FROM {Membership._meta.db_table} AS membership
+    JOIN {Organization._meta.db_table} AS organization ON organization.id = membership.organization_id
     JOIN {get_user_model()._meta.db_table} AS member ON member.id = membership.user_id
-    WHERE membership.organization_id = ANY(%s::bigint[]) AND NOT membership.organization_id = ANY(%s::bigint[])
+    WHERE membership.organization_id = ANY(%s::bigint[]) AND coalesce(organization.abuse_email, '') = ''
       AND membership.role = ANY(%s::varchar[]) AND member.email <> ''
 """
 

@@ -78,7 +78,7 @@ class _Batch:
         return [report for report, _ in self.parsed] + self.failed
 
 
-def file_stream(chunks, *, stored=None, filed=None):
+def file_stream(chunks, *, stored=None, filed=None, store_using=None):
     """Store, parse and file each list of submissions in `chunks`, with the same rows as `receive_many` on each.
 
     `chunks` may be a generator; it is read up to five lists ahead. Each list
@@ -89,8 +89,10 @@ def file_stream(chunks, *, stored=None, filed=None):
     of unfiled reports. A database error while storing stops the stream:
     the lists already stored are filed, then the error is raised.
 
-    Inside a caller's transaction nothing can be sent ahead, and each list
-    is filed as `receive_many` files it.
+    The reports are stored on `store_using`, a Django connection object
+    that the caller keeps, or else on a new connection opened for the
+    stream. Inside a caller's transaction nothing can be sent ahead, and
+    each list is filed as `receive_many` files it.
     """
     stored = stored or _ignore
     filed = filed or _ignore
@@ -101,11 +103,12 @@ def file_stream(chunks, *, stored=None, filed=None):
             intake.process_reports([outcome for outcome in outcomes if isinstance(outcome, Report)])
             filed(chunk, outcomes)
         return
-    store_connection = connections.create_connection(DEFAULT_DB_ALIAS)
+    store_connection = store_using or connections.create_connection(DEFAULT_DB_ALIAS)
     try:
         _Stream(iter(chunks), stored, filed, store_connection).run()
     finally:
-        store_connection.close()
+        if store_using is None:
+            store_connection.close()
 
 
 def _ignore(chunk, outcomes):

@@ -32,18 +32,22 @@ def leases_under_rpki_control(prefixes, when=None):
     """
     if not prefixes:
         return set()
-    when = when or timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            SELECT DISTINCT lease.id
-            FROM unnest(%s::bigint[], %s::cidr[]) AS lease(id, prefix)
-            JOIN {PublishedRoa._meta.db_table} AS roa ON roa.prefix >>= lease.prefix
-            WHERE roa.published_at <= %s AND (roa.removed_at IS NULL OR roa.removed_at > %s)
-            """,
-            [array_literal(prefixes), array_literal(prefixes.values()), when, when],
-        )
+        cursor.execute(*control_statement(prefixes, when or timezone.now()))
         return {row[0] for row in cursor.fetchall()}
+
+
+def control_statement(prefixes, when):
+    """Return the (sql, params) of the query behind `leases_under_rpki_control`, for a caller that sends it ahead."""
+    return _CONTROLLED_SQL, [array_literal(prefixes), array_literal(prefixes.values()), when, when]
+
+
+_CONTROLLED_SQL = f"""
+    SELECT DISTINCT lease.id
+    FROM unnest(%s::bigint[], %s::cidr[]) AS lease(id, prefix)
+    JOIN {PublishedRoa._meta.db_table} AS roa ON roa.prefix >>= lease.prefix
+    WHERE roa.published_at <= %s AND (roa.removed_at IS NULL OR roa.removed_at > %s)
+"""
 
 
 def parking_change_after(lease, moment):

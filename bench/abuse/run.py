@@ -189,12 +189,16 @@ def collector_paused(function):
     return run
 
 
-def database_cpu_seconds():
-    """CPU seconds the server process of this connection used so far (PostgreSQL on this machine only)."""
+def database_cpu_seconds(using=None):
+    """CPU seconds the server process of a connection used so far (PostgreSQL on this machine only).
+
+    `using` is a Django connection object; the default is Django's connection.
+    """
     from django.db import connection
 
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
+    using = using or connection
+    using.ensure_connection()
+    with using.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
     try:
@@ -204,15 +208,21 @@ def database_cpu_seconds():
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def cpu_timed(function, *args):
-    """Return (wall seconds, worker CPU seconds, database CPU seconds or None, result)."""
-    database_before = database_cpu_seconds()
+def cpu_timed(function, *args, also=None):
+    """Return (wall seconds, worker CPU seconds, database CPU seconds or None, result).
+
+    The database's CPU is that of Django's connection, plus that of `also`,
+    a second connection the function uses.
+    """
+    connections = [None] if also is None else [None, also]
+    database_before = [database_cpu_seconds(using) for using in connections]
     cpu_before = time.process_time()
     wall, result = timed(function, *args)
     cpu = time.process_time() - cpu_before
-    database_after = database_cpu_seconds()
-    database = None if database_before is None or database_after is None else database_after - database_before
-    return wall, cpu, database, result
+    database_after = [database_cpu_seconds(using) for using in connections]
+    if None in database_before or None in database_after:
+        return wall, cpu, None, result
+    return wall, cpu, sum(database_after) - sum(database_before), result
 
 
 def forget_reports():
@@ -246,6 +256,8 @@ def main():
     from abuse.intake import receive, receive_many
     from abuse.models import Case, Event
     from abuse.pipeline import file_stream
+    from django.db import DEFAULT_DB_ALIAS
+    from django.db import connections as django_connections
     from abuse.parsing import parse
 
     seed_start = time.perf_counter()
@@ -275,7 +287,10 @@ def main():
     cases = Case.objects.count()
 
     forget_reports()
-    pipeline_seconds, pipeline_cpu, pipeline_database_cpu, _ = cpu_timed(lambda: file_stream(chunks()))
+    store = django_connections.create_connection(DEFAULT_DB_ALIAS)
+    pipeline_seconds, pipeline_cpu, pipeline_database_cpu, _ = cpu_timed(
+        lambda: file_stream(chunks(), store_using=store), also=store)
+    store.close()
     if (Event.objects.count(), Case.objects.count()) != (events, cases):
         raise SystemExit(f"The pipeline stored {Event.objects.count()} events and {Case.objects.count()} cases, "
                          f"the batched intake {events} and {cases}.")
