@@ -59,6 +59,7 @@ ANSWERS = {
     "FR12345678901": (500, error_wrappers("MS_MAX_CONCURRENT_REQ"), 0),
     "NL111111111B11": (200, vies_answer("NL111111111B11", valid=True, name="SLOW B.V."), 1.0),
     "NL222222222B22": (200, b'{"valid": tru', 0),
+    "NL444444444B44": (400, error_wrappers("INVALID_INPUT"), 0),
 }
 
 
@@ -194,6 +195,15 @@ def test_invalid_number_recorded(company, vies_server):
     assert result.status == ViesStatus.INVALID
     stored = reload(profile)
     assert stored.vies_status == ViesStatus.INVALID
+    assert stored.vies_retry_at is None
+
+
+def test_invalid_input_recorded_invalid(company, vies_server):
+    profile = profile_with(company, "NL444444444B44")
+    check_profile_vat(profile.pk)
+    stored = reload(profile)
+    assert stored.vies_status == ViesStatus.INVALID
+    assert stored.vies_error == "VIES rejected the number as malformed (INVALID_INPUT)"
     assert stored.vies_retry_at is None
 
 
