@@ -24,10 +24,11 @@ from . import notifications, sla
 from .attribution import grouping_prefix_of, queue_of
 from .bulk import copy_rows, execute, insert_statement, reserve_ids, update_statement
 from .choices import (
-    BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Category, Escalation, NotificationStatus, Queue, Severity,
+    BASE_SEVERITY, OPEN_STATES, SEVERITY_STEPS, CaseState, Category, Escalation, NotificationStatus, Severity,
     TimelineKind,
 )
 from .models import Case, Event, Notification, SlaPolicy, TimelineEntry
+from .models.cases import addresses_title
 from .timeline import SYSTEM
 
 logger = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ class _CaseRow:
     __slots__ = (
         "pk", "grouping_key", "queue", "category", "severity", "state", "escalation", "lease_id", "lessee_id",
         "holder_id", "prefix", "rpki_controlled", "event_count", "first_event_at", "last_event_at", "policy",
-        "opened_at", "paused_total", "response_due_at", "resolution_due_at", "mitigated_at", "new",
+        "opened_at", "paused_total", "response_due_at", "resolution_due_at", "mitigated_at", "new", "subject",
     )
 
     def __init__(self, *, grouping_key, queue, category, severity, state, escalation, lease_id, lessee_id,
@@ -78,10 +79,9 @@ class _CaseRow:
         self.resolution_due_at = resolution_due_at
         self.mitigated_at = mitigated_at
         self.new = new
+        # Set on opening, for the timeline: the prefix, or the addresses as Case.subject gives them.
+        self.subject = None
 
-    @property
-    def subject(self):
-        return str(self.prefix) if self.lease_id is not None else Queue(self.queue).label
 
     def get_category_display(self):
         return Category(self.category).label
@@ -320,6 +320,7 @@ class _Filing:
             new=True,
         )
         sla.apply_policy(case, self.policies)
+        case.subject = holding.prefix if holding.lease_id is not None else self._addresses_title(parsed_events)
         self.opened.append(case)
         self._entry(case, TimelineKind.OPENED,
                     f"Case opened for {case.subject} with {len(parsed_events)} event(s) from report {report.pk}.",
@@ -330,6 +331,10 @@ class _Filing:
             self._entry(case, TimelineKind.NOTIFICATION, f"No address to send the {notice[0]} notification to.",
                         internal=True)
         return case
+
+    def _addresses_title(self, parsed_events):
+        addresses = {int(parsed.ip): self.texts[id(parsed)] for parsed in parsed_events}
+        return addresses_title(addresses[min(addresses)], len(addresses))
 
     def _join(self, case, report, parsed_events):
         """Apply one report's events to a case, with the timeline entries they earn."""

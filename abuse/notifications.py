@@ -284,7 +284,8 @@ def _utc_minute(moment):
 
 
 def _holder_notice(case):
-    subject = f"[Abuse case {case.pk}] {case.get_category_display()} reported on unleased space of your block"
+    subject = (f"[Abuse case {case.pk}] {case.get_category_display()} reported on {case.subject}, "
+               "unleased space of your block")
     body = (
         f"We received abuse reports ({case.get_category_display()}) about addresses of your block "
         f"that no lease covered at the time, for events seen {_period(case)}. As the holder, you answer for "

@@ -5,9 +5,10 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from abuse.choices import Category
-from abuse.intake import record_monitor_event
+from abuse.choices import Category, Channel, NotificationKind
+from abuse.intake import receive_many, record_monitor_event
 from abuse.models import Case
+from abuse.notifications import opening_text
 from tests.abuse_helpers import place_lease, utc
 
 
@@ -139,3 +140,22 @@ def test_api_case_detail_gives_subject(block, holder, api_client_for):
     response = api_client_for(holder.owner).get(f"/api/abuse/cases/{case.pk}/")
 
     assert response.json()["subject"] == "203.0.113.9"
+
+
+def test_opening_entry_names_addresses_of_holder_case(block):
+    feed = ('"time","src_ip","infection"\n"2026-03-05 01:02:03","203.0.113.20","mirai"\n'
+            '"2026-03-05 01:02:03","203.0.113.9","mirai"\n"2026-03-05 01:05:00","203.0.113.20","mirai"\n')
+    [report] = receive_many([{"channel": Channel.FEED, "source": "feed", "raw": feed, "content_type": "text/csv"}])
+    case = Case.objects.get()
+
+    assert case.timeline.order_by("pk").first().text == (
+        f"Case opened for 203.0.113.9 and 1 more address with 3 event(s) from report {report.pk}.")
+
+
+def test_holder_notice_subject_names_addresses(block):
+    case = report_malware("203.0.113.9", "203.0.113.10")
+
+    subject, _ = opening_text(case, NotificationKind.HOLDER)
+
+    assert subject == (f"[Abuse case {case.pk}] Malware reported on 203.0.113.9 and 1 more address, "
+                       "unleased space of your block")

@@ -8,6 +8,14 @@ from ..choices import (
 )
 
 
+def addresses_title(lowest, count):
+    """Return the title of a case without a lease: its lowest address and how many other addresses it has."""
+    if count <= 1:
+        return str(lowest)
+    others = count - 1
+    return f"{lowest} and {others} more address{'es' if others > 1 else ''}"
+
+
 class Case(models.Model):
     """Abuse events of one kind against one responsible party, handled as a unit.
 
@@ -114,11 +122,7 @@ class Case(models.Model):
         first, count = self._address_summary()
         if first is None:
             return self.get_queue_display()
-        address = first.network_address
-        if count <= 1:
-            return str(address)
-        others = count - 1
-        return f"{address} and {others} more address{'es' if others > 1 else ''}"
+        return addresses_title(first.network_address, count)
 
     def _address_summary(self):
         """Return (lowest event address as a /32 network, count of distinct addresses), or (None, 0)."""
