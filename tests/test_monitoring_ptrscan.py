@@ -58,10 +58,15 @@ def test_rescan_without_changes_writes_nothing(lessee, make_lease, nsd_server):
     assert PtrChange.objects.count() == 15
 
 
+def patient_resolver(server):
+    """A resolver for lookups the server answers: a busy test machine may delay an answer, never drop it."""
+    return BulkResolver(server.address, timeout=2.0, retries=2)
+
+
 def test_scan_records_change_event(lessee, make_lease, programmable_server):
     lease = make_lease(lessee, "192.0.2.0/24")
     name = "1.2.0.192.in-addr.arpa"
-    resolver = BulkResolver(programmable_server.address, timeout=0.3, retries=0)
+    resolver = patient_resolver(programmable_server)
     programmable_server.behaviours[name] = ("answer", "PTR", ["old.example.test."])
     scan_ranges(_range(lease), resolver)
     programmable_server.behaviours[name] = ("answer", "PTR", ["new.example.test."])
@@ -76,11 +81,10 @@ def test_scan_records_change_event(lessee, make_lease, programmable_server):
 def test_failed_lookup_keeps_stored_ptr(lessee, make_lease, programmable_server, behaviour):
     lease = make_lease(lessee, "192.0.2.0/24")
     name = "1.2.0.192.in-addr.arpa"
-    resolver = BulkResolver(programmable_server.address, timeout=0.2, retries=0)
     programmable_server.behaviours[name] = ("answer", "PTR", ["kept.example.test."])
-    scan_ranges(_range(lease), resolver)
+    scan_ranges(_range(lease), patient_resolver(programmable_server))
     programmable_server.behaviours[name] = behaviour
-    counts = scan_ranges(_range(lease), resolver)
+    counts = scan_ranges(_range(lease), BulkResolver(programmable_server.address, timeout=0.2, retries=0))
     assert counts["changed"] == 0
     assert PtrRecord.objects.get(ip=_ip("192.0.2.1")).hostname == "kept.example.test"
 
@@ -88,7 +92,7 @@ def test_failed_lookup_keeps_stored_ptr(lessee, make_lease, programmable_server,
 def test_nxdomain_removes_stored_ptr(lessee, make_lease, programmable_server):
     lease = make_lease(lessee, "192.0.2.0/24")
     name = "1.2.0.192.in-addr.arpa"
-    resolver = BulkResolver(programmable_server.address, timeout=0.3, retries=0)
+    resolver = patient_resolver(programmable_server)
     programmable_server.behaviours[name] = ("answer", "PTR", ["gone.example.test."])
     scan_ranges(_range(lease), resolver)
     del programmable_server.behaviours[name]
