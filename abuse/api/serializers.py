@@ -2,12 +2,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..access import case_events, disclosed_event
-from ..choices import Category, Confidence
+from ..choices import Category, Confidence, Escalation
 from ..models import Case, Report, TimelineEntry
 from .severity import SeverityField
 
 # Events in a case's detail; GET cases/{id}/events/ pages through all of them.
 NESTED_EVENTS = 50
+ESCALATION_NAMES = [escalation.name.lower() for escalation in Escalation]
 
 
 class EventSerializer(serializers.Serializer):
@@ -47,6 +48,14 @@ class CaseSerializer(serializers.ModelSerializer):
     severity_level = serializers.IntegerField(
         source="severity", read_only=True, help_text="The severity as a number from 1 (low) to 4 (critical)."
     )
+    escalation = serializers.ChoiceField(
+        choices=ESCALATION_NAMES, read_only=True, source="escalation_name",
+        help_text="How far enforcement went: none, warned (the lessee's abuse contact), abuse_team, suspended "
+                  "(the lease) or terminated.",
+    )
+    escalation_level = serializers.IntegerField(
+        source="escalation", read_only=True, help_text="The escalation as a number from 0 (none) to 4 (terminated)."
+    )
     lease_prefix = serializers.SerializerMethodField()
     lessee = serializers.StringRelatedField()
     holder = serializers.StringRelatedField()
@@ -56,7 +65,7 @@ class CaseSerializer(serializers.ModelSerializer):
     class Meta:
         model = Case
         fields = ["id", "subject", "category", "severity", "severity_level", "state", "queue", "escalation",
-                  "lease", "lease_prefix", "lessee", "holder", "event_count", "first_event_at", "last_event_at",
+                  "escalation_level", "lease", "lease_prefix", "lessee", "holder", "event_count", "first_event_at", "last_event_at",
                   "opened_at", "response_due_at", "resolution_due_at", "responded_at", "mitigated_at", "closed_at",
                   "response_breached_at", "resolution_breached_at", "is_breached", "next_deadline",
                   "paused_total", "mitigation", "suspension_decided_at", "roa_change_published_at"]

@@ -109,6 +109,11 @@ class Case(models.Model):
         return f"Case {self.pk}: {self.get_category_display()} on {self.subject}"
 
     @property
+    def escalation_name(self):
+        """The escalation level's name in lower case, as the API gives it: none, warned, abuse_team and so on."""
+        return Escalation(self.escalation).name.lower()
+
+    @property
     def subject(self):
         """The space the case concerns, as its title: the lease's prefix, else the addresses of its events.
 
