@@ -1,11 +1,13 @@
+from datetime import datetime, timezone as dt_timezone
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from accounts.models import Membership, Role
-from kyc.choices import DocumentKind, MatchState
+from kyc.choices import DocumentKind, MatchState, ViesStatus
 from kyc.documents import store_document
-from kyc.models import ProfileDocument, ScreeningMatch
+from kyc.models import ClientProfile, ProfileDocument, ScreeningMatch
 from kyc.sanctions import import_list
 from kyc.screening import screen_profile
 from kyc.testing import PDF_BYTES, PNG_BYTES, complete_profile, opensanctions_csv
@@ -331,3 +333,31 @@ def test_client_sees_status_not_listed_entry(make_organization):
     assert "potential match" in content
     assert "opensanctions:x1" not in content
     assert "similarity" not in content
+
+
+def test_api_profile_vat_check_null_before_vies(api_client_for, owner_org):
+    body = api_client_for(owner_org.owner).get(f"/api/kyc/profiles/{owner_org.kyc_profile.pk}/").json()
+    assert body["vat_check"] is None
+
+
+def test_api_profile_gives_current_vat_check(api_client_for, owner_org):
+    profile = owner_org.kyc_profile
+    checked_at = datetime(2026, 12, 1, 9, 30, tzinfo=dt_timezone.utc)
+    ClientProfile.objects.filter(pk=profile.pk).update(
+        vat_number="NL123456789B01", vies_vat_number="NL123456789B01", vies_status=ViesStatus.VALID,
+        vies_name="OWN COMPANY B.V.", vies_address="Main Street 1, Amsterdam", vies_checked_at=checked_at,
+    )
+    body = api_client_for(owner_org.owner).get(f"/api/kyc/profiles/{profile.pk}/").json()
+    assert body["vat_check"] == {
+        "status": "valid", "vat_number": "NL123456789B01", "name": "OWN COMPANY B.V.",
+        "address": "Main Street 1, Amsterdam", "checked_at": "2026-12-01T09:30:00Z",
+    }
+
+
+def test_api_profile_hides_vat_check_of_an_earlier_number(api_client_for, owner_org):
+    profile = owner_org.kyc_profile
+    ClientProfile.objects.filter(pk=profile.pk).update(
+        vat_number="NL123456789B02", vies_vat_number="NL123456789B01", vies_status=ViesStatus.VALID,
+    )
+    body = api_client_for(owner_org.owner).get(f"/api/kyc/profiles/{profile.pk}/").json()
+    assert body["vat_check"] is None
