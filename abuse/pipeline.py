@@ -47,6 +47,10 @@ logger = logging.getLogger(__name__)
 
 # Batches in flight: one being filed, one read, one attributed, one parsed.
 DEPTH = 4
+# When the chunks run out, a batch not yet parsed is filed in this many
+# parts. The last batches' database work has no parsing left to overlap,
+# so smaller last batches leave the worker less to wait for.
+TAIL_PARTS = 4
 
 
 class _Stage(enum.IntEnum):
@@ -68,6 +72,9 @@ class _Batch:
     reads: FilingReads | None = None
     claim_rows: list = field(default_factory=list)
     read_results: list = field(default_factory=list)
+    # For a part of a split batch: the whole batch, whose parts_left counts down.
+    whole: "_Batch | None" = None
+    parts_left: int = 0
 
     @property
     def filed_events(self):
@@ -123,6 +130,7 @@ class _Stream:
         self.store_connection = store_connection
         self.store_error = None
         self.queue = deque()
+        self.tail_split = False
 
     def run(self):
         self._fill(DEPTH)
@@ -139,6 +147,7 @@ class _Stream:
         while len(self.queue) < depth and self.store_error is None:
             chunk = next(self.chunks, None)
             if chunk is None:
+                self._split_tail()
                 return
             try:
                 outcomes = intake.store_many(chunk, using=self.store_connection)
@@ -147,6 +156,32 @@ class _Stream:
                 return
             self.stored(chunk, outcomes)
             self.queue.append(_Batch(chunk, outcomes))
+
+    def _split_tail(self):
+        """Split the batches not yet parsed into TAIL_PARTS parts each, once the chunks have run out."""
+        if self.tail_split:
+            return
+        self.tail_split = True
+        queue = deque()
+        for batch in self.queue:
+            size = -(-len(batch.outcomes) // TAIL_PARTS)
+            if batch.stage != _Stage.STORED or size < 1 or len(batch.outcomes) < TAIL_PARTS:
+                queue.append(batch)
+                continue
+            parts = [_Batch(batch.chunk, batch.outcomes[start:start + size], whole=batch)
+                     for start in range(0, len(batch.outcomes), size)]
+            batch.parts_left = len(parts)
+            queue.extend(parts)
+        self.queue = queue
+
+    def _done(self, batch):
+        """Call back for a filed batch, or for the whole batch once its last part is filed."""
+        if batch.whole is None:
+            self.filed(batch.chunk, batch.outcomes)
+            return
+        batch.whole.parts_left -= 1
+        if batch.whole.parts_left == 0:
+            self.filed(batch.whole.chunk, batch.whole.outcomes)
 
     def _catch_up(self):
         """Bring the first batches to the stages a step starts from, where the pipeline did not.
@@ -217,7 +252,7 @@ class _Stream:
                               sent.outcomes)
         if sent.notices:
             notifications.request_delivery()
-        self.filed(batch.chunk, batch.outcomes)
+        self._done(batch)
 
     def _file_again(self, batch):
         try:
@@ -225,7 +260,7 @@ class _Stream:
         except DatabaseError as exc:
             logger.error("Filing %s stored reports failed; the sweep of unfiled reports files them: %s",
                          len(batch.reports), exc)
-        self.filed(batch.chunk, batch.outcomes)
+        self._done(batch)
 
 
 @dataclass
