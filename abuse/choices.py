@@ -39,7 +39,7 @@ BASE_SEVERITY = {
     Category.OTHER: Severity.LOW,
 }
 
-# Event counts at which a case's severity rises by one step each.
+# Event counts at which a case's severity rises by one step each, in ascending order.
 SEVERITY_STEPS = (10, 100)
 
 

@@ -8,6 +8,7 @@ notifications, and one UPDATE the cases that gained events. Decisions are
 made in Python on plain values, and no model object is built per event.
 """
 
+import bisect
 import hashlib
 import json
 import logging
@@ -36,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 def severity_for(category, event_count):
     """Severity from the category, one step up at each count in SEVERITY_STEPS."""
-    severity = BASE_SEVERITY[category] + sum(1 for step in SEVERITY_STEPS if event_count >= step)
+    severity = BASE_SEVERITY[category] + bisect.bisect_right(SEVERITY_STEPS, event_count)
     return min(severity, Severity.CRITICAL)
 
 

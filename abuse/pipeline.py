@@ -135,10 +135,13 @@ class _Stream:
     def run(self):
         self._fill(DEPTH)
         while self.queue:
-            self._catch_up()
-            self._file(self.queue[0])
-            self.queue.popleft()
-            self._fill(DEPTH)
+            # One step allocates as much as a whole batch intake, which holds
+            # the collector off for the same reason.
+            with intake.cyclic_collector_paused():
+                self._catch_up()
+                self._file(self.queue[0])
+                self.queue.popleft()
+                self._fill(DEPTH)
         if self.store_error is not None:
             raise self.store_error
 
