@@ -338,3 +338,34 @@ def test_case_events_query_skips_report_body(lease):
     event = case_events(case).get()
 
     assert "raw" in event.report.get_deferred_fields()
+
+
+def mailed_complaint(from_header):
+    return (f"From: {from_header}\r\nTo: abuse@holder.example\r\nSubject: Spam from your network\r\n"
+            "Date: Sun, 01 Mar 2026 12:00:00 +0000\r\n\r\n"
+            "Spam came from 198.51.100.7 on 2026-03-01 12:00 UTC.\r\n"
+            "Angry Admin, admin@victim.example\r\n").encode()
+
+
+def test_case_page_withholds_mail_sender_name(lease, lessee):
+    report = receive(channel=Channel.EMAIL, source="admin@victim.example",
+                     raw=mailed_complaint("Angry Admin <admin@victim.example>"), content_type="message/rfc822")
+
+    page = case_page(lessee.owner, report.events.get().case)
+
+    assert "Angry Admin" not in page
+    assert "[reporter], [reporter]" in page
+
+
+@pytest.mark.parametrize("header, reporter", [
+    ("Angry Admin <admin@victim.example>", "Angry Admin <admin@victim.example>"),
+    ('"Admin,  Angry" <admin@victim.example>', "Admin, Angry <admin@victim.example>"),
+    ("=?utf-8?q?J=C3=BCrgen_M=C3=BCller?= <jm@cert.example>", "Jürgen Müller <jm@cert.example>"),
+    ("admin@victim.example", "admin@victim.example"),
+    ("=?bogus-charset?q?Angry?= <admin@victim.example>", "=?bogus-charset?q?Angry?= <admin@victim.example>"),
+])
+def test_mail_event_reporter_keeps_sender_name(lease, header, reporter):
+    report = receive(channel=Channel.EMAIL, source="admin@victim.example", raw=mailed_complaint(header),
+                     content_type="message/rfc822")
+
+    assert report.events.get().reporter == reporter

@@ -1,6 +1,8 @@
 """Abuse reports that arrive as RFC 822 mail: ARF, X-ARF 0.2, attached feeds, plain complaints."""
 
 import email
+import email.errors
+import email.header
 import email.policy
 import email.utils
 import ipaddress
@@ -46,7 +48,7 @@ def parse_message(raw):
     if not message.keys():
         raise ParseError("The message has no header; it is not RFC 822 mail.")
     defects = [type(defect).__name__ for part in message.walk() for defect in part.defects]
-    reporter = email.utils.parseaddr(message.get("From", ""))[1]
+    reporter = _sender(message)
     content_type = message.get_content_type()
 
     if content_type == "multipart/report" and message.get_param("report-type", "").lower() == "feedback-report":
@@ -80,6 +82,24 @@ def _fields_of(part):
         return part.get_payload(0)
     payload = part.get_payload(decode=True) or b""
     return HeaderParser().parsestr(payload.decode("utf-8", errors="replace"))
+
+
+def _sender(message):
+    """Return the From header as "Name <address>", or the bare address when it has no name.
+
+    The name is kept because the lessee's view of the events withholds the
+    reporter's name as well as the address (abuse.access).
+    """
+    header = message.get("From") or ""
+    try:
+        header = str(email.header.make_header(email.header.decode_header(header)))
+    except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):
+        pass  # An undecodable encoded name stays as written.
+    name, address = email.utils.parseaddr(header)
+    name = " ".join(name.split())
+    if name and address:
+        return f"{name} <{address}>"[:200]
+    return address[:200]
 
 
 def parse_arf(message, reporter):
