@@ -12,7 +12,19 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+class _Env(environ.Env):
+    """django-environ's reader, with an error that names the variable when a number is not a number."""
+
+    def int(self, var, default=environ.Env.NOTSET):
+        try:
+            return super().int(var, default=default)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{var}={self.str(var)!r} is not a whole number; set it to one, such as {default}."
+            ) from None
+
+
+env = _Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)

@@ -35,3 +35,19 @@ def test_missing_secret_key_fails_with_message():
 
     assert result.returncode != 0
     assert "SECRET_KEY is not set. Set SECRET_KEY to a long random string" in result.stderr
+
+
+def test_integer_setting_not_a_number_names_variable():
+    result = _manage("check", SECRET_KEY="k" * 64, ABUSE_MAX_REPORT_BYTES="abc")
+
+    assert result.returncode != 0
+    assert ("ABUSE_MAX_REPORT_BYTES='abc' is not a whole number; set it to one, such as 26214400."
+            in result.stderr)
+
+
+def test_abuse_size_below_one_fails_check():
+    result = _manage("check", SECRET_KEY="k" * 64, ABUSE_MAX_REPORT_BYTES="-5")
+
+    assert result.returncode != 0
+    assert "(abuse.E001) ABUSE_MAX_REPORT_BYTES -5 is invalid." in result.stderr
+    assert "HINT: Set ABUSE_MAX_REPORT_BYTES to 1 or more." in result.stderr
