@@ -19,7 +19,7 @@ class VerificationStatus(models.TextChoices):
 class VerificationMethod(models.TextChoices):
     ABUSE_CONTACT_PIN = "pin", "PIN sent to the registered abuse contact"
     MAINTAINER = "maintainer", "Registry maintainer delegated to the platform"
-    ROA = "roa", "ROA created for the platform's ASN"
+    ROA = "roa", "ROA for the proof ASN given with the request"
 
 
 class Terms(models.TextChoices):
