@@ -194,8 +194,8 @@ def test_eu_csv_without_entity_id_column_names_it(db):
     with pytest.raises(ImportFailed) as failure:
         import_list("eu", {"list": (header + EU_CSV_ROWS).encode()}, origin="test")
     assert str(failure.value) == (
-        "EU consolidated list (CSV): header row not found, because none of the first 1 lines contains the "
-        "column Entity_LogicalId (the id of the listed entity). Use the CSV file of the EU Financial Sanctions Files with its header "
+        "EU consolidated list (CSV): the header row is missing the column Entity_LogicalId (the id of the "
+        "listed entity). Use the CSV file of the EU Financial Sanctions Files with its header "
         "row and ';' between columns, or import the XML file of the list instead. "
         "The last good version stays current."
     )
@@ -302,9 +302,8 @@ def test_uk_csv_without_name6_column_names_it(db):
 
 def test_uk_csv_without_unique_id_column_names_it(db):
     header = UK_CSV_HEADER.replace("Unique ID,", "Reference,")
-    with pytest.raises(ImportFailed, match=r"^UK sanctions list \(CSV\): header row not found, because none of "
-                                           r"the first 4 lines contains the column Unique ID \(the id of the "
-                                           r"designation\)\."):
+    with pytest.raises(ImportFailed, match=r"^UK sanctions list \(CSV\): the header row is missing the column "
+                                           r"Unique ID \(the id of the designation\)\."):
         import_list("uk", {"list": (UK_CSV_TITLE + header + UK_CSV_ROWS).encode()}, origin="test")
 
 
@@ -367,3 +366,12 @@ def test_csv_download_stored_before_parsing(db, settings, media_root, list_serve
     version = import_from_url("uk")
     assert version.entity_count == 2
     assert (Path(media_root) / version.raw_files[0]).read_bytes() == UK_CSV.encode()
+
+
+def test_csv_without_any_known_column_says_header_not_found(db):
+    with pytest.raises(ImportFailed) as failure:
+        import_list("eu", {"list": b"alpha;beta\r\n1;2\r\n"}, origin="test")
+    assert str(failure.value).startswith(
+        "EU consolidated list (CSV): header row not found, because the first line has no known column name, "
+        "such as Entity_LogicalId (the id of the listed entity)."
+    )

@@ -64,15 +64,16 @@ class HeaderMap:
 def find_header(rows, columns, *, label, fix, max_leading_rows):
     """Return (lines before the header, HeaderMap) from a csv_rows iterator.
 
-    The header is the first row that contains the name of the first required
-    column. Up to `max_leading_rows` rows before it, such as a title or a
-    date line, are skipped and returned.
+    The header is the first row that contains the name of any known column,
+    so that a header without a required column is reported as such. Up to
+    `max_leading_rows` rows before it, such as a title or a date line, are
+    skipped and returned.
     """
     key_column = next(column for column in columns.values() if column.required)
-    key_names = {header_key(name) for name in key_column.names}
+    known_names = {header_key(name) for column in columns.values() for name in column.names}
     leading = []
     for _line, row in rows:
-        if key_names & {header_key(cell) for cell in row}:
+        if known_names & {header_key(cell) for cell in row}:
             return leading, HeaderMap(row, columns, label=label, fix=fix)
         leading.append(row)
         if len(leading) > max_leading_rows:
@@ -81,9 +82,13 @@ def find_header(rows, columns, *, label, fix, max_leading_rows):
     # With the wrong separator the whole header arrives as one cell.
     one_cell = f" The first line has one column: {first[0][:80]!r}." if len(first) == 1 else ""
     raise ListFormatError(
-        f"{label}: header row not found, because none of the first {max_leading_rows + 1} lines contains "
-        f"the column {key_column.name} ({key_column.meaning}).{one_cell} {fix}"
+        f"{label}: header row not found, because {_first_lines(max_leading_rows + 1)} no known column name, "
+        f"such as {key_column.name} ({key_column.meaning}).{one_cell} {fix}"
     )
+
+
+def _first_lines(count):
+    return "the first line has" if count == 1 else f"none of the first {count} lines has"
 
 
 def data_rows(rows, header, *, label):
