@@ -30,6 +30,7 @@ miss before going on.
 import enum
 import logging
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import psycopg
@@ -131,17 +132,26 @@ class _Stream:
         self.store_error = None
         self.queue = deque()
         self.tail_split = False
+        self.store_thread = None
 
     def run(self):
-        self._fill(DEPTH)
-        while self.queue:
-            # One step allocates as much as a whole batch intake, which holds
-            # the collector off for the same reason.
-            with intake.cyclic_collector_paused():
-                self._catch_up()
-                self._file(self.queue[0])
-                self.queue.popleft()
-                self._fill(DEPTH)
+        # Within a step, the next chunk is stored in a thread of its own
+        # while the worker parses: storing mostly waits for the server.
+        self.store_connection.inc_thread_sharing()
+        self.store_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="abuse-store")
+        try:
+            self._fill(DEPTH)
+            while self.queue:
+                # One step allocates as much as a whole batch intake, which
+                # holds the collector off for the same reason.
+                with intake.cyclic_collector_paused():
+                    self._catch_up()
+                    self._file(self.queue[0])
+                    self.queue.popleft()
+                    self._fill(DEPTH)
+        finally:
+            self.store_thread.shutdown()
+            self.store_connection.dec_thread_sharing()
         if self.store_error is not None:
             raise self.store_error
 
@@ -159,6 +169,32 @@ class _Stream:
                 return
             self.stored(chunk, outcomes)
             self.queue.append(_Batch(chunk, outcomes))
+
+    def _store_ahead(self, depth):
+        """Start storing the next chunk in the store thread, when fewer than `depth` batches are in flight.
+
+        Returns (chunk, future) for `_collect`, or None.
+        """
+        if len(self.queue) >= depth or self.store_error is not None:
+            return None
+        chunk = next(self.chunks, None)
+        if chunk is None:
+            self._split_tail()
+            return None
+        return chunk, self.store_thread.submit(intake.store_many, chunk, using=self.store_connection)
+
+    def _collect(self, pending):
+        """Wait for a chunk `_store_ahead` started, and queue it once it is committed."""
+        if pending is None:
+            return
+        chunk, future = pending
+        try:
+            outcomes = future.result()
+        except DatabaseError as exc:
+            self.store_error = exc
+            return
+        self.stored(chunk, outcomes)
+        self.queue.append(_Batch(chunk, outcomes))
 
     def _split_tail(self):
         """Split the batches not yet parsed into TAIL_PARTS parts each, once the chunks have run out."""
@@ -228,10 +264,13 @@ class _Stream:
                     sent.reads = _send_reads(raw, following)
                 if after is not None:
                     sent.attribution = _send_attribution(raw, after)
-                self._fill(DEPTH + 1)
-                waiting = next((queued for queued in self.queue if queued.stage == _Stage.STORED), None)
-                if waiting is not None:
-                    _parse(waiting)
+                pending = self._store_ahead(DEPTH + 1)
+                try:
+                    waiting = next((queued for queued in self.queue if queued.stage == _Stage.STORED), None)
+                    if waiting is not None:
+                        _parse(waiting)
+                finally:
+                    self._collect(pending)
         except (DatabaseError, psycopg.Error) as exc:
             _rollback()
             if not sent.committed():
