@@ -48,10 +48,12 @@ logger = logging.getLogger(__name__)
 
 # Batches in flight: one being filed, one read, one attributed, one parsed.
 DEPTH = 4
-# When the chunks run out, a batch not yet parsed is filed in this many
-# parts. The last batches' database work has no parsing left to overlap,
-# so smaller last batches leave the worker less to wait for.
+# Once the last chunk is stored, each batch not yet parsed is filed in
+# this many parts. The last batches' database work has no parsing left to
+# overlap, so smaller last batches leave the worker less to wait for.
 TAIL_PARTS = 4
+# The chunk not read yet, as opposed to None for no chunk left.
+_UNREAD = object()
 
 
 class _Stage(enum.IntEnum):
@@ -131,7 +133,7 @@ class _Stream:
         self.store_connection = store_connection
         self.store_error = None
         self.queue = deque()
-        self.tail_split = False
+        self.next_chunk = _UNREAD
         self.store_thread = None
 
     def run(self):
@@ -158,49 +160,56 @@ class _Stream:
     def _fill(self, depth):
         """Store chunks until `depth` batches are in flight or the chunks run out."""
         while len(self.queue) < depth and self.store_error is None:
-            chunk = next(self.chunks, None)
+            chunk, last = self._take_chunk()
             if chunk is None:
-                self._split_tail()
                 return
             try:
                 outcomes = intake.store_many(chunk, using=self.store_connection)
             except DatabaseError as exc:
                 self.store_error = exc
                 return
-            self.stored(chunk, outcomes)
-            self.queue.append(_Batch(chunk, outcomes))
+            self._queue(chunk, outcomes, last)
+
+    def _take_chunk(self):
+        """Return (next chunk or None, whether it is the last one); the chunks are read one ahead to know."""
+        if self.next_chunk is _UNREAD:
+            self.next_chunk = next(self.chunks, None)
+        chunk = self.next_chunk
+        self.next_chunk = next(self.chunks, None) if chunk is not None else None
+        return chunk, self.next_chunk is None
+
+    def _queue(self, chunk, outcomes, last):
+        self.stored(chunk, outcomes)
+        self.queue.append(_Batch(chunk, outcomes))
+        if last:
+            self._split_tail()
 
     def _store_ahead(self, depth):
         """Start storing the next chunk in the store thread, when fewer than `depth` batches are in flight.
 
-        Returns (chunk, future) for `_collect`, or None.
+        Returns (chunk, whether it is the last, future) for `_collect`, or None.
         """
         if len(self.queue) >= depth or self.store_error is not None:
             return None
-        chunk = next(self.chunks, None)
+        chunk, last = self._take_chunk()
         if chunk is None:
-            self._split_tail()
             return None
-        return chunk, self.store_thread.submit(intake.store_many, chunk, using=self.store_connection)
+        return chunk, last, self.store_thread.submit(intake.store_many, chunk, using=self.store_connection)
 
     def _collect(self, pending):
         """Wait for a chunk `_store_ahead` started, and queue it once it is committed."""
         if pending is None:
             return
-        chunk, future = pending
+        chunk, last, future = pending
         try:
             outcomes = future.result()
         except DatabaseError as exc:
             self.store_error = exc
             return
-        self.stored(chunk, outcomes)
-        self.queue.append(_Batch(chunk, outcomes))
+        self._queue(chunk, outcomes, last)
 
     def _split_tail(self):
-        """Split the batches not yet parsed into TAIL_PARTS parts each, once the chunks have run out."""
-        if self.tail_split:
-            return
-        self.tail_split = True
+        """Split the batches not yet parsed into TAIL_PARTS parts each, once the last chunk is stored."""
         queue = deque()
         for batch in self.queue:
             size = -(-len(batch.outcomes) // TAIL_PARTS)
