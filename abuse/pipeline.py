@@ -16,7 +16,10 @@ At each step the worker decides the rows of the first batch, which is read.
 Then it sends three things in one pipeline, without waiting: that batch's
 writes and COMMIT, the reads of the second batch in a new transaction, and
 the attribution of the third. While the server runs them, the worker
-stores the next batch and parses one. Then it collects the answers.
+parses one batch and a store thread stores the next one on its own
+connection. Then the worker collects the answers. Once the last chunk is
+stored, the batches not yet parsed are split into smaller ones, so that
+little database work is left when nothing remains to parse.
 
 A batch gets the same rows as `receive_many` would give it. If the pipeline
 fails before the first batch's COMMIT (a concurrent intake stored one of
