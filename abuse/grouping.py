@@ -161,7 +161,8 @@ class FilingReads:
 
         After the locks, the stored observations and the open cases come the
         leases under the platform's RPKI control and the abuse contacts, for
-        every holding of the batch: a case that opens needs them.
+        every holding of the batch, since a case that opens needs them, and
+        the active SLA policies.
         """
         if not self.grouping_keys:
             return []
@@ -175,6 +176,7 @@ class FilingReads:
             _open_cases_statement(self.grouping_keys),
             control_statement(leased, timezone.now()) if leased else _NO_ROWS,
             notifications.contacts_statement(organizations),
+            sla.active_policies_statement(),
         ]
 
     def plan(self, results, claimed=None):
@@ -189,14 +191,16 @@ class FilingReads:
             kept = [index for index, (report, _) in enumerate(batch) if report.pk in claimed]
             batch = [batch[index] for index in kept]
             unique_per_report = [unique_per_report[index] for index in kept]
-        policies = sla.active_policies()
         stored, cases, controlled, contacts = {}, {}, set(), {}
         if results:
-            _, stored_rows, case_rows, controlled_rows, contact_rows = results
+            _, stored_rows, case_rows, controlled_rows, contact_rows, policy_rows = results
+            policies = sla.policies_from_rows(policy_rows)
             stored = _stored_from_rows(stored_rows)
             cases = _open_cases_from_rows(case_rows, policies)
             controlled = {lease_id for lease_id, in controlled_rows}
             contacts = notifications.contacts_from_rows(contact_rows)
+        else:
+            policies = sla.active_policies()
         fresh, repeats = _deduplicate(batch, unique_per_report, stored)
         plans = []
         for (report, _), report_fresh in zip(batch, fresh):

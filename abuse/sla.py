@@ -20,6 +20,18 @@ def active_policies():
     return PolicyList(SlaPolicy.objects.filter(is_active=True))
 
 
+def active_policies_statement():
+    """Return the (sql, params) that reads the active policies, for a caller that sends it ahead."""
+    columns = ", ".join(field.column for field in SlaPolicy._meta.concrete_fields)
+    return f"SELECT {columns} FROM {SlaPolicy._meta.db_table} WHERE is_active", []
+
+
+def policies_from_rows(rows):
+    """Return the PolicyList of the rows of `active_policies_statement`."""
+    names = [field.attname for field in SlaPolicy._meta.concrete_fields]
+    return PolicyList(SlaPolicy.from_db("default", names, row) for row in rows)
+
+
 def policy_for(category, severity, policies=None):
     """Return the most specific active policy for a category and severity.
 
