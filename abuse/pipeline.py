@@ -150,8 +150,8 @@ class _Stream:
                 # One step allocates as much as a whole batch intake, which
                 # holds the collector off for the same reason.
                 with intake.cyclic_collector_paused():
-                    self._catch_up()
-                    self._file(self.queue[0])
+                    if self._catch_up():
+                        self._file(self.queue[0])
                     self.queue.popleft()
                     self._fill(DEPTH)
         finally:
@@ -239,24 +239,37 @@ class _Stream:
 
         In the steady state they are there already: the first batch is read,
         the second attributed and the third parsed. At the start, and after
-        a failure, the missing stages run here and now.
+        a failure, the missing stages run here and now. Returns False when
+        the database failed meanwhile, after filing the first batch on its
+        own instead.
         """
         for batch, stage in zip(self.queue, (_Stage.READ, _Stage.ATTRIBUTED, _Stage.PARSED)):
             if batch.stage == _Stage.STORED:
                 _parse(batch)
-            if batch.stage == _Stage.PARSED and stage >= _Stage.ATTRIBUTED:
-                batch.events = BatchEvents(batch.filed_events)
-                batch.holdings = attribute_events(batch.events)
-                batch.stage = _Stage.ATTRIBUTED
-            if batch.stage == _Stage.ATTRIBUTED and stage == _Stage.READ:
-                with connection.cursor() as cursor:
-                    cursor.execute("BEGIN")
-                try:
+            try:
+                if batch.stage == _Stage.PARSED and stage >= _Stage.ATTRIBUTED:
+                    batch.events = BatchEvents(batch.filed_events)
+                    batch.holdings = attribute_events(batch.events)
+                    batch.stage = _Stage.ATTRIBUTED
+                if batch.stage == _Stage.ATTRIBUTED and stage == _Stage.READ:
+                    with connection.cursor() as cursor:
+                        cursor.execute("BEGIN")
                     batch.claim_rows, batch.read_results = _run_reads(batch)
-                except BaseException:
-                    _rollback()
-                    raise
-                batch.stage = _Stage.READ
+                    batch.stage = _Stage.READ
+            except DatabaseError as exc:
+                # The rollback also ends the first batch's transaction, with
+                # its reads, so the first batch is filed on its own. A later
+                # batch that failed keeps its stage and is tried again.
+                _rollback()
+                head = self.queue[0]
+                logger.warning("Reading ahead in the pipeline failed, so %s reports are filed on their own: %s",
+                               len(head.reports), exc)
+                self._file_again(head)
+                return False
+            except BaseException:
+                _rollback()
+                raise
+        return True
 
     def _file(self, batch):
         """File `batch`, which is read, and move the next batches on meanwhile."""

@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from abuse.choices import Category, Channel, ReportStatus
+from abuse.grouping import _locks_statement
 from abuse.intake import receive_many
 from abuse.models import Case, Event, Notification, Report, TimelineEntry
 from abuse.parsing import MONITOR_CONTENT_TYPE
@@ -202,3 +203,31 @@ def test_pipeline_in_transaction_files_in_turn(db, holder, lessee, make_listing)
     place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
     file_stream(iter([[signal("198.51.100.1", utc(2026, 3, 1))], [signal("198.51.100.1", utc(2026, 3, 2))]]))
     assert Case.objects.get().event_count == 2
+
+
+def test_pipeline_leaves_batch_for_sweep_when_its_reads_fail(leased):
+    """Another session holds the advisory lock of the first chunk's spam group past the lock timeout.
+
+    The first chunk's reads fail, so it is filed on its own, which fails
+    the same way: its reports stay "received" for the sweep of unfiled
+    reports. The other chunks are filed, and the stream ends normally.
+    """
+    chunks = [[signal("198.51.100.5", utc(2026, 3, 1))], [signal("198.51.100.200", utc(2026, 3, 2))],
+              [signal("198.51.100.201", utc(2026, 3, 3))]]
+    _, [lock_id] = _locks_statement([f"lease:{leased.pk}:spam"])
+    other = psycopg.connect(dbname=connection.settings_dict["NAME"], host=connection.settings_dict["HOST"],
+                            port=connection.settings_dict["PORT"] or 5432, user=connection.settings_dict["USER"],
+                            autocommit=True)
+    other.execute("SELECT pg_advisory_lock(%s::bigint)", [int(lock_id.strip("{}"))])
+    with connection.cursor() as cursor:
+        cursor.execute("SET lock_timeout = '200ms'")
+    filed = []
+    try:
+        file_stream(iter(chunks), filed=lambda chunk, outcomes: filed.append(chunks.index(chunk)))
+    finally:
+        other.close()
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    statuses = list(Report.objects.order_by("pk").values_list("status", flat=True))
+    assert statuses == [ReportStatus.RECEIVED, ReportStatus.PARSED, ReportStatus.PARSED]
+    assert filed == [0, 1, 2]
