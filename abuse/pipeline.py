@@ -17,7 +17,7 @@ Then it sends three things in one pipeline, without waiting: that batch's
 writes and COMMIT, the reads of the second batch in a new transaction, and
 the attribution of the third. While the server runs them, the worker
 parses one batch and a store thread stores the next one on its own
-connection. Then the worker collects the answers. Once the last chunk is
+connection. Then the worker collects the results. Once the last chunk is
 stored, the batches not yet parsed are split into smaller ones, so that
 little database work is left when nothing remains to parse.
 
@@ -148,7 +148,7 @@ class _Stream:
             self._fill(DEPTH)
             while self.queue:
                 # One step allocates as much as a whole batch intake, which
-                # holds the collector off for the same reason.
+                # keeps the collector off for the same reason.
                 with intake.cyclic_collector_paused():
                     if self._catch_up():
                         self._file(self.queue[0])

@@ -205,7 +205,7 @@ def test_pipeline_in_transaction_files_in_turn(db, holder, lessee, make_listing)
     assert Case.objects.get().event_count == 2
 
 
-def test_pipeline_leaves_batch_for_sweep_when_its_reads_fail(leased):
+def test_pipeline_read_failure_leaves_batch_unfiled(leased):
     """Another session holds the advisory lock of the first chunk's spam group past the lock timeout.
 
     The first chunk's reads fail, so it is filed on its own, which fails
