@@ -117,7 +117,7 @@ def test_csv_feed_with_renamed_columns():
     result = parse(sample("feed_renamed.csv"), "text/csv")
     assert result.parser == "csv"
     assert [str(event.ip) for event in result.events] == ["198.51.100.10", "198.51.100.11"]
-    assert result.events[0].category == Category.OTHER
+    assert result.events[0].category == Category.BOTNET
     assert result.events[0].type == "mirai"
     assert result.events[0].zone_assumed is True
     assert result.events[1].port == 23
@@ -275,3 +275,12 @@ def test_simple_json_list_notes_unknown_fields_by_item():
     assert result.notes == [
         "Item 2: Field(s) 'when' are not part of the form and were not read; the form takes ip, time, category, "
         "description, evidence, port, type, reporter. They stay in the stored report."]
+
+
+@pytest.mark.parametrize("infection, category", [
+    ("mirai", Category.BOTNET), ("gafgyt", Category.BOTNET), ("bashlite", Category.BOTNET),
+    ("mozi", Category.BOTNET), ("necurs", Category.BOTNET), ("unknown-thing", Category.OTHER),
+])
+def test_csv_feed_infection_family_category(infection, category):
+    raw = f'"time","src_ip","infection"\n"2026-03-05 01:02:03","198.51.100.10","{infection}"\n'.encode()
+    assert parse(raw, "text/csv").events[0].category == category

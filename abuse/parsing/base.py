@@ -109,6 +109,12 @@ CATEGORY_WORDS = (
     ("drone", Category.BOTNET),
     ("sinkhole", Category.BOTNET),
     ("c2", Category.BOTNET),
+    # Botnet families that drone feeds name in their infection column.
+    ("mirai", Category.BOTNET),
+    ("gafgyt", Category.BOTNET),
+    ("bashlite", Category.BOTNET),
+    ("mozi", Category.BOTNET),
+    ("necurs", Category.BOTNET),
     ("malware", Category.MALWARE),
     ("virus", Category.MALWARE),
     ("trojan", Category.MALWARE),
