@@ -88,35 +88,14 @@ class _CaseRow:
         return Category(self.category).label
 
 
-def file_events(report, parsed_events):
-    """Store the report's events, attribute each and add it to its case.
-
-    Runs in the caller's transaction. Observations already stored (by any
-    report) are not stored again; one from another report raises that
-    event's `repeat_count`. Returns (new events, duplicates).
-    """
-    return file_batch([(report, parsed_events)])[0]
-
-
-def file_batch(batch):
-    """File the events of many reports at once, as `file_events` would one report after another.
-
-    `batch` is a list of (report, parsed events) in the order the reports
-    arrived. Runs in the caller's transaction. A case opens with the events
-    of the first report that names its group, and each later report that
-    adds events gets its own timeline entry and severity check at the count
-    it brought the case to. Returns (new events, duplicates) for each
-    report, in order.
-    """
-    filing = plan_batch(batch)
-    filing.write()
-    if filing.notices:
-        notifications.request_delivery()
-    return filing.counts(batch)
-
-
 def plan_batch(batch, *, events=None, holdings=None):
     """Decide what filing `batch` writes, and return the _Filing that contains it.
+
+    `batch` is a list of (report, parsed events) in the order the reports
+    arrived. The rows are those of filing the reports one after another: a
+    case opens with the events of the first report that names its group,
+    and each later report that adds events gets its own timeline entry and
+    severity check at the count it brought the case to.
 
     Runs the reads of filing in the caller's transaction: attribution, the
     advisory locks of the batch's groups, the stored observations and the
@@ -125,12 +104,17 @@ def plan_batch(batch, *, events=None, holdings=None):
     `events.attribution_statement()` as `holdings`.
     """
     reads = FilingReads(batch, events=events, holdings=holdings)
+    return reads.plan(run_reads(reads.statements()))
+
+
+def run_reads(statements):
+    """Run (sql, params) statements one after another; return the rows of each, or None for one without rows."""
     results = []
-    for statement in reads.statements():
+    for statement in statements:
         with server_cursor() as cursor:
             cursor.execute(*statement)
             results.append(cursor.fetchall() if cursor.description else None)
-    return reads.plan(results)
+    return results
 
 
 class FilingReads:
@@ -188,9 +172,9 @@ class FilingReads:
         """
         batch, unique_per_report = self.batch, self.unique_per_report
         if claimed is not None:
-            kept = [index for index, (report, _) in enumerate(batch) if report.pk in claimed]
-            batch = [batch[index] for index in kept]
-            unique_per_report = [unique_per_report[index] for index in kept]
+            claimed_positions = [index for index, (report, _) in enumerate(batch) if report.pk in claimed]
+            batch = [batch[index] for index in claimed_positions]
+            unique_per_report = [unique_per_report[index] for index in claimed_positions]
         stored, cases, controlled, contacts = {}, {}, set(), {}
         if results:
             _, stored_rows, case_rows, controlled_rows, contact_rows, policy_rows = results

@@ -21,11 +21,11 @@ connection. Then the worker collects the results. Once the last chunk is
 stored, the batches not yet parsed are split into smaller ones, so that
 little database work is left when nothing remains to parse.
 
-A batch gets the same rows as `receive_many` would give it. If the pipeline
-fails before the first batch's COMMIT (a concurrent intake stored one of
-its observations first, say, and the event insert met the unique
-constraint), the transaction is rolled back and that batch is filed again
-by `intake.file_parsed`, which handles such a conflict. The later batches
+A batch gets the same rows as `receive_many` would give it. The pipeline
+can fail before the first batch's COMMIT, for example when a concurrent
+intake stored one of its observations first and the event insert met the
+unique constraint. The transaction is then rolled back, and that batch is
+filed again by `intake.file_parsed`, which handles such a conflict. The later batches
 go back to the stage they had reached, and the next step runs what they
 miss before going on.
 """
@@ -39,12 +39,11 @@ from dataclasses import dataclass, field
 import psycopg
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 
-from core.sql import server_cursor
 from leases.selectors import holdings_from_rows
 
 from . import intake, notifications
 from .bulk import update_statement
-from .grouping import BatchEvents, FilingReads, attribute_events
+from .grouping import BatchEvents, FilingReads, attribute_events, run_reads
 from .models import Report
 
 logger = logging.getLogger(__name__)
@@ -348,9 +347,9 @@ class _Sent:
 
 
 def _parse(batch):
+    # Runs within a step, which keeps the cyclic collector off already.
     reports = [outcome for outcome in batch.outcomes if isinstance(outcome, Report)]
-    with intake.cyclic_collector_paused():
-        batch.parsed, batch.failed = intake.parse_reports(reports)
+    batch.parsed, batch.failed = intake.parse_reports(reports)
     batch.stage = _Stage.PARSED
 
 
@@ -363,11 +362,7 @@ def _read_statements(batch):
 
 def _run_reads(batch):
     """Run the read stage's statements here and now; return (claim rows, rows of each read)."""
-    rows = []
-    for statement in _read_statements(batch):
-        with server_cursor() as cursor:
-            cursor.execute(*statement)
-            rows.append(cursor.fetchall() if cursor.description else None)
+    rows = run_reads(_read_statements(batch))
     return rows[1], rows[2:]
 
 

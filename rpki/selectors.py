@@ -1,6 +1,5 @@
 """Read-only queries about RPKI control, for the abuse desk and the views."""
 
-from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -24,21 +23,13 @@ def prefix_under_rpki_control(prefix, when=None):
     ).exists()
 
 
-def leases_under_rpki_control(prefixes, when=None):
-    """Return the ids of the leases whose prefix a published platform ROA covered at `when`.
-
-    `prefixes` maps lease ids to their prefixes. One query for any number of
-    leases, for callers that file many cases at once.
-    """
-    if not prefixes:
-        return set()
-    with connection.cursor() as cursor:
-        cursor.execute(*control_statement(prefixes, when or timezone.now()))
-        return {row[0] for row in cursor.fetchall()}
-
-
 def control_statement(prefixes, when):
-    """Return the (sql, params) of the query behind `leases_under_rpki_control`, for a caller that sends it ahead."""
+    """Return the (sql, params) that reads which leases a published platform ROA covered at `when`.
+
+    `prefixes` maps lease ids to their prefixes; the rows are the covered
+    lease ids. One statement for any number of leases, which a caller can
+    send ahead in a pipeline.
+    """
     return _CONTROLLED_SQL, [array_literal(prefixes), array_literal(prefixes.values()), when, when]
 
 

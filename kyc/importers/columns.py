@@ -118,3 +118,20 @@ def table(data, columns, *, label, fix, delimiter=",", max_leading_rows=0):
     rows = csv_rows(data, label, delimiter=delimiter)
     leading, header = find_header(rows, columns, label=label, fix=fix, max_leading_rows=max_leading_rows)
     return leading, header, data_rows(rows, header, label=label)
+
+
+def named_entities(rows_of, build, *, label, unit, name_column):
+    """Return `build(source id, rows)` for each id of `rows_of`; raise ListFormatError for none, or for one without a name.
+
+    `unit` is what the list calls an entry (entity, designation) and
+    `name_column` the column its name comes from, for the error messages.
+    """
+    if not rows_of:
+        raise ListFormatError(f"{label} contains a header but no entries.")
+    entities = [build(source_id, rows) for source_id, rows in rows_of.items()]
+    for entity in entities:
+        if not entity.name:
+            raise ListFormatError(
+                f"{label}: {unit} {entity.source_id} has no name, because {name_column} is empty in all its rows."
+            )
+    return entities

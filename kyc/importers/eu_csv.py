@@ -12,7 +12,7 @@ Columns are found by name, so added or moved columns are no problem.
 
 from ..choices import EntityKind
 from .base import ListFormatError, ParsedEntity, ParsedList, join_names
-from .columns import Column, table
+from .columns import Column, named_entities, table
 from .dates import parse_list_date
 
 LABEL = "EU consolidated list (CSV)"
@@ -88,13 +88,6 @@ def parse_csv(data):
             )
         rows_of.setdefault(source_id, []).append(row)
         generation_date = generation_date or header.value(row, "generation_date")
-    if not rows_of:
-        raise ListFormatError(f"{LABEL} contains a header but no entries.")
-    entities = [_entity(source_id, header, rows) for source_id, rows in rows_of.items()]
-    for entity in entities:
-        if not entity.name:
-            raise ListFormatError(
-                f"{LABEL}: entity {entity.source_id} has no name, because NameAlias_WholeName "
-                "is empty in all its rows."
-            )
+    entities = named_entities(rows_of, lambda source_id, rows: _entity(source_id, header, rows), label=LABEL,
+                              unit="entity", name_column="NameAlias_WholeName")
     return ParsedList(entities=entities, published_at=parse_list_date(generation_date))

@@ -12,7 +12,7 @@ several values (two birth dates, say) is read as one value.
 
 from ..choices import EntityKind
 from .base import ListFormatError, ParsedEntity, ParsedList, join_names
-from .columns import Column, table
+from .columns import Column, named_entities, table
 from .dates import parse_list_date
 
 LABEL = "UK sanctions list (CSV)"
@@ -99,14 +99,7 @@ def parse_csv(data):
                 f"{LABEL} line {line}: Unique ID is empty; every row must name the designation it belongs to."
             )
         rows_of.setdefault(source_id, []).append(row)
-    if not rows_of:
-        raise ListFormatError(f"{LABEL} contains a header but no entries.")
-    entities = [_entity(source_id, header, rows) for source_id, rows in rows_of.items()]
-    for entity in entities:
-        if not entity.name:
-            raise ListFormatError(
-                f"{LABEL}: designation {entity.source_id} has no name, because Name 6 is empty "
-                "in all its rows."
-            )
+    entities = named_entities(rows_of, lambda source_id, rows: _entity(source_id, header, rows), label=LABEL,
+                              unit="designation", name_column="Name 6")
     title = " ".join(cell for line in title_lines for cell in line)
     return ParsedList(entities=entities, published_at=parse_list_date(title))
