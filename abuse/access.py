@@ -4,8 +4,8 @@ Lessees see the cases of their leases, holders the cases on their space.
 The lessee responds to a case on its lease, and the holder to one on space
 no lease covered at the time.
 Internal timeline entries reach neither; staff see everything in the admin.
-Neither sees who reported an event: `disclosed_event` withholds the
-reporter's name and e-mail address from what the portal and API show.
+Neither is shown who reported an event, because `disclosed_event` withholds
+the reporter's name and e-mail address from what the portal and API show.
 """
 
 import re

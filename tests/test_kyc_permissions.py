@@ -354,7 +354,7 @@ def test_api_profile_gives_current_vat_check(api_client_for, owner_org):
     }
 
 
-def test_api_profile_hides_vat_check_of_an_earlier_number(api_client_for, owner_org):
+def test_api_vat_check_of_old_number_hidden(api_client_for, owner_org):
     profile = owner_org.kyc_profile
     ClientProfile.objects.filter(pk=profile.pk).update(
         vat_number="NL123456789B02", vies_vat_number="NL123456789B01", vies_status=ViesStatus.VALID,

@@ -59,7 +59,7 @@ def test_rescan_without_changes_writes_nothing(lessee, make_lease, nsd_server):
 
 
 def patient_resolver(server):
-    """A resolver for lookups the server answers: a busy test machine may delay an answer, never drop it."""
+    """Return a resolver for lookups the server responds to: a busy test machine may delay a response, not drop it."""
     return BulkResolver(server.address, timeout=2.0, retries=2)
 
 

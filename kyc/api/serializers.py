@@ -58,7 +58,7 @@ class ProfileSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(VatCheckSerializer(allow_null=True))
     def get_vat_check(self, profile):
-        """The VIES result for the current VAT number; null before VIES checked it or without KYC_VIES_URL."""
+        """Return the VIES result for the current VAT number, or None before VIES has checked it or without KYC_VIES_URL."""
         return VatCheckSerializer(profile).data if profile.vies_result_current else None
 
     def validate_country(self, value):
