@@ -51,6 +51,15 @@ def visible_listings(user):
     return BlocklistListing.objects.filter(lessee__in=organizations_for(user)).select_related("zone")
 
 
+def observed_records(lease, limit=256):
+    """Return the PTRs the scanner last saw in `lease`'s prefix, lowest address first.
+
+    The caller must already have checked that the user may see `lease`.
+    """
+    first, last = _range(lease.prefix)
+    return PtrRecord.objects.filter(ip__gte=first, ip__lte=last).order_by("ip")[:limit]
+
+
 def _range(prefix):
     first = int(prefix.network_address)
     return first, first + prefix.num_addresses - 1

@@ -49,7 +49,7 @@ def lease_ptr(request, pk):
         "lease": lease,
         "form": form,
         "assignments": selectors.visible_assignments(request.user).filter(lease=lease),
-        "observed": selectors.PtrRecord.objects.filter(ip__gte=first, ip__lte=last)[:256],
+        "observed": selectors.observed_records(lease),
         "changes": selectors.visible_changes(request.user).filter(ip__gte=first, ip__lte=last)[:100],
     }
     return render(request, "monitoring/lease_ptr.html", context)

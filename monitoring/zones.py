@@ -6,7 +6,6 @@ plus a snippet for the parent /24 zone: NS records delegating that name and a
 CNAME per address pointing into it.
 """
 
-import ipaddress
 
 from django.conf import settings
 from django.utils import timezone

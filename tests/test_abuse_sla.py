@@ -12,7 +12,6 @@ from abuse.escalation import escalate_breaches
 from abuse.intake import record_monitor_event
 from abuse.models import Case, Notification, SlaPolicy
 from abuse.notifications import deliver_queued
-from abuse.tasks import escalate_breached_cases_task
 from leases.choices import LeaseState
 from leases.models import Lease
 from tests.abuse_helpers import place_lease, utc

@@ -1,4 +1,3 @@
-import ipaddress
 
 import pytest
 from django.db import connection

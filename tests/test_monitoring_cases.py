@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from abuse.models import Case
 from monitoring import churn, dnsbl
-from monitoring.dns.resolver import BulkResolver
 from monitoring.models import BlocklistListing, DnsblReturnCode, DnsblZone, PtrChange, PtrFlag
 from monitoring.selectors import blocklist_listings_for, block_reputation, ptr_churn_flags_for
 from tests.dns.fixtures import make_lease, rbldnsd_server  # noqa: F401
+from tests.dns.fixtures import patient_resolver
 from tests.dns.zones import BLOCKLIST_ZONE
 
 
@@ -29,7 +29,7 @@ def _check(lease, server):
     first = int(lease.prefix.network_address)
     ranges = [(first, first + lease.prefix.num_addresses - 1, lease.pk)]
     return dnsbl.check_ranges(ranges, dnsbl.active_zones(timezone.now()),
-                              BulkResolver(server.address, timeout=0.3))
+                              patient_resolver(server))
 
 
 def test_new_listing_raises_blocklist_case(zone, lessee, make_lease, rbldnsd_server,

@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from monitoring import dnsbl
-from monitoring.dns.resolver import BulkResolver
 from monitoring.models import BlocklistListing, DnsblReturnCode, DnsblZone, OperationalAlert, ScanRun
 from monitoring.tasks import start_dnsbl_check_task
 from tests.dns.fixtures import make_lease, programmable_server, rbldnsd_server  # noqa: F401
+from tests.dns.fixtures import patient_resolver
 from tests.dns.zones import BLOCKLIST_ZONE
 
 Kind = DnsblReturnCode.Kind
@@ -36,7 +36,7 @@ def _check(lease, server, now=None):
     first = int(lease.prefix.network_address)
     ranges = [(first, first + lease.prefix.num_addresses - 1, lease.pk)]
     zones = dnsbl.active_zones(now or timezone.now())
-    return dnsbl.check_ranges(ranges, zones, BulkResolver(server.address, timeout=0.3, retries=0),
+    return dnsbl.check_ranges(ranges, zones, patient_resolver(server),
                               now=now)
 
 

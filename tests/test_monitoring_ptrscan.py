@@ -13,6 +13,7 @@ from monitoring.models import PtrChange, PtrRecord, ScanChunk, ScanRun
 from monitoring.ptrscan import scan_ranges
 from monitoring.tasks import start_ptr_scan_task
 from tests.dns.fixtures import make_lease, nsd_server, programmable_server  # noqa: F401
+from tests.dns.fixtures import patient_resolver
 
 net = ipaddress.IPv4Network
 
@@ -42,7 +43,7 @@ def test_plan_packs_small_leases_together():
 
 def test_scan_writes_current_ptrs(lessee, make_lease, nsd_server):
     lease = make_lease(lessee, "192.0.2.0/24")
-    counts = scan_ranges(_range(lease), BulkResolver(nsd_server.address, timeout=0.5))
+    counts = scan_ranges(_range(lease), patient_resolver(nsd_server))
     assert counts == {"answer": 15, "nodata": 1, "nxdomain": 240, "changed": 15}
     assert PtrRecord.objects.get(ip=_ip("192.0.2.1")).hostname == "host-1.example.test"
     assert PtrRecord.objects.get(ip=_ip("192.0.2.65")).hostname == "classless-65.example.test"
@@ -51,16 +52,11 @@ def test_scan_writes_current_ptrs(lessee, make_lease, nsd_server):
 
 def test_rescan_without_changes_writes_nothing(lessee, make_lease, nsd_server):
     lease = make_lease(lessee, "192.0.2.0/24")
-    resolver = BulkResolver(nsd_server.address, timeout=0.5)
+    resolver = patient_resolver(nsd_server)
     scan_ranges(_range(lease), resolver)
     counts = scan_ranges(_range(lease), resolver)
     assert counts["changed"] == 0
     assert PtrChange.objects.count() == 15
-
-
-def patient_resolver(server):
-    """Return a resolver for lookups the server responds to: a busy test machine may delay a response, not drop it."""
-    return BulkResolver(server.address, timeout=2.0, retries=2)
 
 
 def test_scan_records_change_event(lessee, make_lease, programmable_server):
@@ -171,7 +167,7 @@ def test_chunks_of_one_run_claimed_concurrently(transactional_db, lessee, make_l
 
 def test_same_name_under_new_lease_moves_record(lessee, make_lease, nsd_server):
     lease = make_lease(lessee, "192.0.2.0/24")
-    resolver = BulkResolver(nsd_server.address, timeout=0.5)
+    resolver = patient_resolver(nsd_server)
     scan_ranges(_range(lease), resolver)
     PtrRecord.objects.update(lease=None)
     counts = scan_ranges(_range(lease), resolver)

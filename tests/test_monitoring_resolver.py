@@ -3,16 +3,16 @@
 import pytest
 
 from monitoring.dns import wire
-from monitoring.dns.resolver import BulkResolver, Outcome, parse_server
+from monitoring.dns.resolver import Outcome, parse_server
 from tests.dns.fixtures import nsd_server, programmable_server  # noqa: F401
+from tests.dns.fixtures import patient_resolver
 
 PTR = wire.TYPE_PTR
 A = wire.TYPE_A
 
 
 def _resolve(server, names, qtype=PTR, **options):
-    options.setdefault("timeout", 0.5)
-    resolver = BulkResolver(server.address, **options)
+    resolver = patient_resolver(server, **options)
     return {result.key: result for result in resolver.resolve((name, name, qtype) for name in names)}
 
 

@@ -2,10 +2,23 @@
 
 import pytest
 
+from monitoring.dns.resolver import BulkResolver
 from tests.conftest import require_binary
 
 from . import servers
 from .zones import BLOCKLIST_DATA, BLOCKLIST_ZONE, REVERSE_ZONES
+
+
+def patient_resolver(server, **options):
+    """Return a resolver for lookups the server answers.
+
+    A busy test machine may delay an answer or drop a query from a full socket
+    buffer; a resolver that waits two seconds and asks again absorbs both, so
+    only a wrong answer fails a test.
+    """
+    options.setdefault("timeout", 2.0)
+    options.setdefault("retries", 2)
+    return BulkResolver(server.address, **options)
 
 
 @pytest.fixture(scope="module")
