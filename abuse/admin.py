@@ -125,6 +125,10 @@ class CaseAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A case is the record of what was reported and done, so it is closed, never deleted.
+        return False
+
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         # No links to add, change or delete users from a case's page.
@@ -268,6 +272,10 @@ class ReportAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A stored report is evidence, so it is kept whatever its parse gave.
+        return False
+
     @admin.display(description="parse error")
     def parse_error_short(self, report):
         return report.parse_error[:120]
@@ -304,6 +312,10 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         # Notifications are queued by the abuse desk, never written by hand.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Notifications record what was sent, and they limit repeats.
         return False
 
     @admin.display(description="subject", ordering="subject")

@@ -5,7 +5,7 @@ from django.test import Client
 from abuse import actions
 from abuse.choices import CaseState, Category
 from abuse.intake import record_monitor_event
-from abuse.models import Case, Report
+from abuse.models import Case, Notification, Report
 from tests.abuse_helpers import place_lease, utc
 
 
@@ -164,6 +164,23 @@ def test_admin_bulk_close_invalid(case, staff):
     client_for(staff).post("/admin/abuse/case/", {"action": "close_invalid", "_selected_action": [case.pk]})
     case.refresh_from_db()
     assert case.state == CaseState.INVALID
+
+
+EVIDENCE = {"case": Case, "report": Report, "notification": Notification}
+
+
+@pytest.mark.parametrize("model_name", sorted(EVIDENCE))
+def test_admin_refuses_to_delete_abuse_records(case, staff, model_name):
+    record = EVIDENCE[model_name].objects.get()
+    response = client_for(staff).post(f"/admin/abuse/{model_name}/{record.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert EVIDENCE[model_name].objects.filter(pk=record.pk).count() == 1
+
+
+@pytest.mark.parametrize("model_name", sorted(EVIDENCE))
+def test_admin_list_offers_no_bulk_delete(case, staff, model_name):
+    page = client_for(staff).get(f"/admin/abuse/{model_name}/").content.decode()
+    assert 'value="delete_selected"' not in page
 
 
 def test_admin_bulk_suspend_lease(case, staff):

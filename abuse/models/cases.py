@@ -167,8 +167,12 @@ class TimelineEntry(models.Model):
     shown or sent to the lessee or holder.
     """
 
-    # Indexed by timeline_case_time_idx, which starts with it.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="timeline", db_index=False)
+    # Indexed by timeline_case_time_idx, which starts with it. Entries are
+    # written with their case or under its lock, and cases are never
+    # deleted, so the column carries no database check (see Event.case).
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="timeline", db_index=False, db_constraint=False
+    )
     kind = models.CharField(max_length=16, choices=TimelineKind.choices)
     # Indexed by timeline_actor_idx, which leaves out the system's entries.
     actor = models.ForeignKey(
@@ -204,8 +208,11 @@ class Notification(models.Model):
     Rows also limit repeats of the same kind.
     """
 
-    # Indexed by notification_case_kind_idx, which starts with it.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notifications", db_index=False)
+    # Indexed by notification_case_kind_idx, which starts with it. No
+    # database check, for the reason given at TimelineEntry.case.
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="notifications", db_index=False, db_constraint=False
+    )
     kind = models.CharField(max_length=32, choices=NotificationKind.choices)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=200)

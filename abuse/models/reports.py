@@ -72,12 +72,19 @@ class Event(models.Model):
     `repeat_count`.
     """
 
-    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events")
+    # The filing that writes an event holds the report's row lock, and it
+    # either writes the case or holds the lock of the case's grouping key.
+    # Reports and cases are never deleted, because the admin rejects it. A
+    # database foreign key check would run a trigger per event and column
+    # at each intake commit only to confirm that. Django still applies
+    # on_delete to both.
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="events", db_constraint=False)
     # Indexed by event_case_time_idx, which starts with it. The lease,
     # lessee and holder columns get no index: nothing looks events up by
     # them, and every index costs time on each of the many inserts.
     case = models.ForeignKey(
-        "abuse.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False
+        "abuse.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="events", db_index=False,
+        db_constraint=False,
     )
     source = models.CharField(max_length=200)
     # A /32; a cidr column so that case searches by prefix use containment.
