@@ -15,7 +15,9 @@ It measures, in one process (one worker) and one run:
      database's server process beside the wall time;
   3b. the same reports again, on emptied abuse tables, through the pipeline
      (abuse.pipeline.file_stream) as the mail command files a backlog, with
-     the same measures; the run stops if it stores other counts than 3;
+     the same measures. The run stops if it stores other counts than 3.
+     Steps 1, 2 and 3b run in turn --repeat times (default 3), and the
+     medians are reported with each repetition's ratios;
   4. the intake one report at a time (abuse.intake.receive, as the API and
      the web form call it) on a smaller, separate set of reports;
   5. attribution lookups on their own, one by one (attribute) and in bulk
@@ -33,6 +35,7 @@ import json
 import os
 import platform
 import random
+import statistics
 import sys
 import time
 from datetime import timedelta
@@ -248,6 +251,9 @@ def main():
     parser.add_argument("--hot-prefixes", type=int, default=0,
                         help="Aim the batched reports at this many random /24 prefixes only (0: all 8,000), "
                              "so that most events join open cases.")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Run the parse peer, the abuse parsers and the pipeline this many times each "
+                             "and report the medians.")
     options = parser.parse_args()
 
     prepare_database(options.database)
@@ -266,10 +272,8 @@ def main():
     targets = random.Random(4).sample(prefixes, options.hot_prefixes) if options.hot_prefixes else prefixes
     batch = samples.generate(options.reports, address_picker(targets))
 
-    stdlib_seconds, _ = timed(collector_paused(parse_with_stdlib), batch)
-    parser_seconds, parsed_events = timed(
-        collector_paused(lambda: sum(len(parse(raw, kind).events) for _, kind, raw in batch))
-    )
+    def parse_only():
+        return sum(len(parse(raw, kind).events) for _, kind, raw in batch)
 
     def chunks():
         for start in range(0, len(batch), options.batch_size):
@@ -286,14 +290,34 @@ def main():
     events = Event.objects.count()
     cases = Case.objects.count()
 
-    forget_reports()
-    store = django_connections.create_connection(DEFAULT_DB_ALIAS)
-    pipeline_seconds, pipeline_cpu, pipeline_database_cpu, _ = cpu_timed(
-        lambda: file_stream(chunks(), store_using=store), also=store)
-    store.close()
-    if (Event.objects.count(), Case.objects.count()) != (events, cases):
-        raise SystemExit(f"The pipeline stored {Event.objects.count()} events and {Case.objects.count()} cases, "
-                         f"the batched intake {events} and {cases}.")
+    # The parse peer, the abuse parsers and the pipeline run in turn, once
+    # per repetition, so that a busy moment of the machine touches all
+    # three; the medians are reported beside each repetition's figures.
+    stdlib_runs, parser_runs, pipeline_runs = [], [], []
+    for _ in range(options.repeat):
+        stdlib_runs.append(timed(collector_paused(parse_with_stdlib), batch)[0])
+        parser_seconds, parsed_events = timed(collector_paused(parse_only))
+        parser_runs.append(parser_seconds)
+        forget_reports()
+        store = django_connections.create_connection(DEFAULT_DB_ALIAS)
+        wall, cpu, database_cpu, _ = cpu_timed(lambda: file_stream(chunks(), store_using=store), also=store)
+        store.close()
+        pipeline_runs.append((wall, cpu, database_cpu))
+        if (Event.objects.count(), Case.objects.count()) != (events, cases):
+            raise SystemExit(f"The pipeline stored {Event.objects.count()} events and {Case.objects.count()} "
+                             f"cases, the batched intake {events} and {cases}.")
+    stdlib_seconds = statistics.median(stdlib_runs)
+    parser_seconds = statistics.median(parser_runs)
+    pipeline_seconds = statistics.median(wall for wall, _, _ in pipeline_runs)
+    pipeline_cpu = statistics.median(cpu for _, cpu, _ in pipeline_runs)
+    database_runs = [database_cpu for _, _, database_cpu in pipeline_runs]
+    pipeline_database_cpu = None if None in database_runs else statistics.median(database_runs)
+    wall_ratios = [
+        round((wall - parsed) / peer, 2) for (wall, _, _), parsed, peer in zip(pipeline_runs, parser_runs, stdlib_runs)
+    ]
+    cpu_ratios = [
+        round((cpu - parsed) / peer, 2) for (_, cpu, _), parsed, peer in zip(pipeline_runs, parser_runs, stdlib_runs)
+    ]
 
     single = samples.generate(options.single_reports, address_picker(prefixes), seed=8)
     single_events = sum(len(parse(raw, kind).events) for _, kind, raw in single)
@@ -337,9 +361,14 @@ def main():
         "pipeline_events_per_second_per_worker": round(parsed_events / pipeline_seconds, 1),
         "pipeline_storage_attribution_dedup_seconds": round(pipeline_seconds - parser_seconds, 2),
         "pipeline_cost_ratio_to_stdlib_parse": round((pipeline_seconds - parser_seconds) / stdlib_seconds, 2),
+        "pipeline_cost_ratio_per_repetition": wall_ratios,
         "pipeline_worker_cpu_seconds": round(pipeline_cpu, 2),
         "pipeline_worker_cpu_ratio_to_stdlib_parse": round((pipeline_cpu - parser_seconds) / stdlib_seconds, 2),
+        "pipeline_worker_cpu_ratio_per_repetition": cpu_ratios,
         "pipeline_database_cpu_seconds": None if pipeline_database_cpu is None else round(pipeline_database_cpu, 2),
+        "pipeline_database_cpu_ratio_to_stdlib_parse": (
+            None if pipeline_database_cpu is None else round(pipeline_database_cpu / stdlib_seconds, 2)
+        ),
         "single_reports": len(single),
         "single_intake_seconds": round(single_seconds, 2),
         "single_intake_events_per_second_per_worker": round(single_events / single_seconds, 1),
