@@ -17,7 +17,7 @@ from collections import Counter
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from core.sql import array_literal, server_cursor
+from core.sql import array_literal, json_text, server_cursor
 from leases.selectors import holdings_from_rows, holdings_statement
 from rpki.selectors import control_statement
 
@@ -414,7 +414,7 @@ class _Filing:
         return [
             (report.pk, case.pk, report.source, self.texts[id(parsed)], parsed.port, parsed.occurred_at,
              parsed.zone_assumed, parsed.category, parsed.type, parsed.reporter, parsed.confidence,
-             parsed.description, json.dumps(parsed.evidence) if parsed.evidence else "{}", holding.lease_id,
+             parsed.description, json_text(parsed.evidence) if parsed.evidence else "{}", holding.lease_id,
              holding.lessee_id, holding.holder_id, repeat_count, self.stamp)
             for report, parsed, holding, case, repeat_count in self.events
         ]
@@ -456,7 +456,7 @@ class _Filing:
             if notice is None or not notice[1]:
                 continue
             kind, recipients = notice
-            rows.append((case.pk, kind, json.dumps(recipients), "", "", False, NotificationStatus.QUEUED,
+            rows.append((case.pk, kind, json_text(recipients), "", "", False, NotificationStatus.QUEUED,
                          self.stamp, self.stamp, 0, ""))
         return rows
 

@@ -3,6 +3,7 @@
 import json
 from datetime import datetime
 
+import orjson
 import psycopg
 from django.db import connection
 
@@ -17,16 +18,21 @@ def array_literal(values):
     """
     if not isinstance(values, (list, tuple)):
         values = list(values)
-    # JSON's encoder is written in C. Without an escape in its output, a
-    # JSON array is an array literal between other brackets: strings in
-    # double quotes, numbers, true, false and null read the same way. Text
-    # with a quote, a backslash or a control character has an escape,
-    # which the two formats write differently, so such arrays take the
-    # element by element path.
-    text = _JSON.encode(values)
-    if "\\" not in text:
+    # Without an escape in its output, a JSON array is an array literal
+    # between other brackets: strings in double quotes, numbers, true,
+    # false and null read the same way. Text with a quote, a backslash or
+    # a control character has an escape, which the two formats write
+    # differently, so such arrays take the element by element path.
+    text = _json_or_none(values)
+    if text is not None and "\\" not in text:
         return "{" + text[1:-1] + "}"
     return "{" + ",".join(map(_element, values)) + "}"
+
+
+def json_text(value):
+    """Return `value` as JSON text, for a json or jsonb column written from SQL built here."""
+    text = _json_or_none(value)
+    return json.dumps(value, default=_json_default) if text is None else text
 
 
 def _json_default(value):
@@ -35,7 +41,14 @@ def _json_default(value):
     return str(value)
 
 
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False, default=_json_default)
+def _json_or_none(value):
+    # orjson's encoder is about ten times as fast as json's on the arrays
+    # of an intake batch. It rejects what json writes in its own way (lone
+    # surrogates, integers beyond 64 bits); None sends those to json.
+    try:
+        return orjson.dumps(value, default=_json_default, option=orjson.OPT_NON_STR_KEYS).decode()
+    except orjson.JSONEncodeError:
+        return None
 
 
 def _element(value):

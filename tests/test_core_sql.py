@@ -1,9 +1,10 @@
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from django.db import connection
 
-from core.sql import array_literal, array_param, server_cursor
+from core.sql import array_literal, array_param, json_text, server_cursor
 
 STRINGS = ['plain', 'with "quotes"', "back\\slash", "comma, {braces}", "NULL", "", "  spaced  ", "ünïcode", None]
 
@@ -53,6 +54,27 @@ def test_text_with_escapes_round_trips(text):
 
 def test_plain_text_array_is_json_between_braces():
     assert array_literal(["a b", "", "NULL", None, "ü"]) == '{"a b","","NULL",null,"ü"}'
+
+
+@pytest.mark.django_db
+def test_integers_beyond_64_bits_round_trip():
+    assert round_trip([2**70, -(2**65), 1], "numeric") == [2**70, -(2**65), 1]
+
+
+def test_lone_surrogate_takes_element_path():
+    """Text decoded with surrogateescape reaches the database as it did before orjson, which rejects it."""
+    assert array_literal(["ok", "bad\udc80"]) == '{"ok","bad\udc80"}'
+
+
+@pytest.mark.parametrize("value", [
+    {"port": 25, "line": 'quoted "x"', "nested": {"list": [1, None, True]}},
+    {1: "integer key"},
+    ["ünïcode", "tab\t"],
+    {"big": 2**70},
+    {"lone": "\udc80"},
+])
+def test_json_text_reads_back_as_value(value):
+    assert json.loads(json_text(value)) == json.loads(json.dumps(value))
 
 
 @pytest.mark.django_db
