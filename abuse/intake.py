@@ -121,6 +121,17 @@ def parse_reports(reports):
             failed.append(report)
             logger.warning("Report %s from %s failed to parse: %s", report.pk, report.source, exc)
             continue
+        except Exception as exc:
+            # A parser bug met by one report must not stop the batch, or
+            # the sweep of unfiled reports, which would meet it again on
+            # every run. The report is failed with the error, for staff to
+            # parse again once the parser is fixed.
+            report.status = ReportStatus.FAILED
+            report.parse_error = (f"The parser failed on this report ({type(exc).__name__}: {exc}); "
+                                  "it is stored, and staff can parse it again once the parser is fixed.")
+            failed.append(report)
+            logger.exception("Parser error on report %s from %s", report.pk, report.source)
+            continue
         parsed.append((report, result))
     return parsed, failed
 

@@ -251,3 +251,44 @@ def test_timeline_entries_name_report_and_event_count(leased, lessee):
         (TimelineKind.OPENED, {"report": first.pk, "events": 1}),
         (TimelineKind.EVENTS, {"report": second.pk, "events": 1}),
     ]
+
+
+UNKNOWN_CHARSET_MAIL = (b"From: reporter@example.net\r\nDate: Sun, 01 Mar 2026 12:30:00 +0000\r\n"
+                        b"Subject: Spam\r\nContent-Type: text/plain; charset=x-unknown-cs\r\n"
+                        b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+                        b"Spam from 198.51.100.9 at 2026-03-01 10:00 UTC.\r\n")
+
+
+def mail(raw):
+    return {"channel": Channel.EMAIL, "source": "mail", "raw": raw, "content_type": "message/rfc822"}
+
+
+def test_batch_files_mail_with_unknown_charset(leased):
+    odd, plain = receive_many([mail(UNKNOWN_CHARSET_MAIL), signal("198.51.100.1", utc(2026, 3, 1))])
+    odd.refresh_from_db()
+    assert (odd.status, odd.event_count) == (ReportStatus.PARSED, 1)
+    assert odd.parse_notes == "Unknown charset 'x-unknown-cs'; the text was read as UTF-8."
+    assert plain.status == ReportStatus.PARSED
+
+
+def test_sweep_files_mail_with_unknown_charset(leased):
+    with time_machine.travel(utc(2026, 3, 1, 12), tick=False):
+        odd, plain = store_many([mail(UNKNOWN_CHARSET_MAIL), signal("198.51.100.1", utc(2026, 3, 1))])
+    assert refile_stalled(now=utc(2026, 3, 1, 12, 11)) == 2
+    assert Event.objects.count() == 2
+
+
+def test_batch_stores_text_with_lone_surrogates(leased):
+    body = (b'{"ip": "198.51.100.7", "time": "2026-03-01T12:00:00Z", "category": "spam", '
+            b'"description": "bad \\ud800 text", "evidence": {"line": "x\\udcff"}}')
+    [report] = receive_many([{"channel": Channel.API, "source": "api", "raw": body,
+                              "content_type": "application/json"}])
+    event = Event.objects.get()
+    assert report.status == ReportStatus.PARSED
+    assert (event.description, event.evidence) == ("bad \ufffd text", {"line": "x\ufffd"})
+
+
+def test_batch_stores_mail_with_eight_bit_subject(leased):
+    raw = UNKNOWN_CHARSET_MAIL.replace(b"Subject: Spam", b"Subject: Spam via caf\xc3\xa9 \xff relay")
+    receive_many([mail(raw)])
+    assert Event.objects.get().description == "Spam via caf\u00e9 \ufffd relay"

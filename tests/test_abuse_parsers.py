@@ -284,3 +284,66 @@ def test_simple_json_list_notes_unknown_fields_by_item():
 def test_csv_feed_infection_family_category(infection, category):
     raw = f'"time","src_ip","infection"\n"2026-03-05 01:02:03","198.51.100.10","{infection}"\n'.encode()
     assert parse(raw, "text/csv").events[0].category == category
+
+
+def complaint(headers=b"", content_type=b"text/plain", body=b"Spam from 198.51.100.9 at 2026-03-01 10:00 UTC.\r\n"):
+    """Return a plain mail complaint with extra `headers` (bytes, each ending in CRLF)."""
+    return (b"From: reporter@example.net\r\nDate: Sun, 01 Mar 2026 12:30:00 +0000\r\n" + headers
+            + b"Content-Type: " + content_type + b"\r\n\r\n" + body)
+
+
+def test_unknown_charset_text_read_as_utf8_with_note():
+    result = parse(complaint(content_type=b"text/plain; charset=x-unknown-cs"), "message/rfc822")
+    assert str(only_event(result).ip) == "198.51.100.9"
+    assert result.notes == ["Unknown charset 'x-unknown-cs'; the text was read as UTF-8."]
+
+
+@pytest.mark.parametrize(("subject", "description"), [
+    (b"Spam from caf\xc3\xa9 relay", "Spam from caf\u00e9 relay"),
+    (b"Spam \xff\xfe relay", "Spam \ufffd\ufffd relay"),
+])
+def test_eight_bit_subject_read_as_text(subject, description):
+    result = parse(complaint(b"Subject: " + subject + b"\r\n"), "message/rfc822")
+    assert only_event(result).description == description
+
+
+def test_eight_bit_arf_fields_read_as_text():
+    raw = sample("arf_with_source_ip.eml").replace(b"User-Agent: ExampleFBL/1.0", b"User-Agent: Exampl\xe9FBL")
+    event = only_event(parse(raw, "message/rfc822"))
+    assert event.evidence["User-Agent"] == "Exampl\ufffdFBL"
+
+
+def test_sender_with_unknown_encoded_word_kept_as_written():
+    raw = complaint().replace(b"From: reporter@example.net", b"From: =?x-b\xc3\xa4d?Q?Bob?= <bob@example.net>")
+    assert only_event(parse(raw, "message/rfc822")).reporter.endswith("<bob@example.net>")
+
+
+@pytest.mark.parametrize("text", ["Mon, 2 Mar 2877025 10:00:00 +0000", "2 Mar 99999999999 10:00 +0000"])
+def test_time_out_of_range_names_value(text):
+    with pytest.raises(ParseError) as error:
+        parse_time(text)
+    assert str(error.value) == (f"The time {text!r} is out of range; give the time the abuse was seen, "
+                                "for example 2026-03-01T12:00:00Z.")
+
+
+def test_csv_lone_carriage_return_ends_row():
+    body = b"ip,timestamp\r198.51.100.5,2026-03-01T00:00:00Z\r198.51.100.6,2026-03-01T00:00:00Z\r"
+    result = parse(body, "text/csv")
+    assert [str(event.ip) for event in result.events] == ["198.51.100.5", "198.51.100.6"]
+
+
+def test_csv_row_over_field_limit_skipped_with_note():
+    body = ("ip,timestamp,note\n198.51.100.5,2026-03-01T00:00:00Z,short\n"
+            f"198.51.100.6,2026-03-01T00:00:00Z,\"{'x' * 140_000}\"\n"
+            "198.51.100.7,2026-03-01T00:00:00Z,short\n").encode()
+    result = parse(body, "text/csv")
+    assert [str(event.ip) for event in result.events] == ["198.51.100.5", "198.51.100.7"]
+    assert result.notes == ["Row 3 skipped: field larger than field limit (131072)"]
+
+
+def test_simple_json_lone_surrogates_made_storable():
+    body = (b'{"ip": "198.51.100.7", "time": "2026-03-01T12:00:00Z", "category": "spam", '
+            b'"description": "bad \\ud800 text", "evidence": {"line": "x\\udcff"}}')
+    event = only_event(parse(body, "application/json"))
+    assert event.description == "bad \ufffd text"
+    assert event.evidence == {"line": "x\ufffd"}

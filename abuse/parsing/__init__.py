@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .base import ParsedEvent, ParseError, ParseResult
+from .base import ParsedEvent, ParseError, ParseResult, clean_text
 
 __all__ = ["ParseError", "ParseResult", "ParsedEvent", "parse"]
 
@@ -50,8 +50,30 @@ def parse(raw, content_type, *, as_json=False):
         )
     if not result.events:
         raise ParseError(f"The {result.parser} parser found no event in this report.")
+    _clean(result)
     _drop_future_events(result)
     return result
+
+
+def _clean(result):
+    """Make the text of every event and note storable (see base.clean_text), whatever parser wrote it."""
+    for event in result.events:
+        event.type = clean_text(event.type)
+        event.reporter = clean_text(event.reporter)
+        event.description = clean_text(event.description)
+        if event.evidence:
+            event.evidence = _clean_value(event.evidence)
+    result.notes = [clean_text(note) for note in result.notes]
+
+
+def _clean_value(value):
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(str(key)): _clean_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean_value(item) for item in value]
+    return value
 
 
 def _drop_future_events(result):

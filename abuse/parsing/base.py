@@ -1,6 +1,7 @@
 """The result types every parser returns, and the error they raise."""
 
 import ipaddress
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -9,6 +10,28 @@ from ..choices import Category, Confidence
 
 class ParseError(Exception):
     """The report could not be read, or held no event where it should have one."""
+
+
+def clean_text(value):
+    """Return `value` with its lone surrogates made into text PostgreSQL and JSON can store.
+
+    The email package keeps bytes it cannot decode as surrogates
+    (surrogateescape), and a JSON report can write a lone surrogate as an
+    escape. Either would fail the batch's database write. Escaped bytes are
+    read as UTF-8, and what remains invalid becomes U+FFFD.
+    """
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass

@@ -79,8 +79,12 @@ def _parse_zip(raw, *, feed_name, fallback_time):
 
 
 def parse_csv_text(text, *, feed_name="", fallback_time=None):
-    rows = csv.reader(io.StringIO(text))
+    # newline="" lets the csv module see a lone carriage return, which it
+    # reads as a line end, where StringIO would leave it inside a field.
+    rows = _readable_rows(csv.reader(io.StringIO(text, newline="")))
     header = next(rows, None)
+    if isinstance(header, csv.Error):
+        raise ParseError(f"The CSV header cannot be read: {header}.")
     if not header:
         raise ParseError("The CSV feed is empty; it needs a header row and event rows.")
     columns = find_columns(header)
@@ -89,6 +93,10 @@ def parse_csv_text(text, *, feed_name="", fallback_time=None):
         raise ParseError(f"The CSV header has no time column; expected one of {expected}.")
     result = ParseResult(ParserName.CSV, [])
     for number, row in enumerate(rows, start=2):
+        if isinstance(row, csv.Error):
+            if len(result.notes) < MAX_NOTES:
+                result.notes.append(f"Row {number} skipped: {row}")
+            continue
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -101,6 +109,18 @@ def parse_csv_text(text, *, feed_name="", fallback_time=None):
             "The CSV feed has no readable row. " + " ".join(result.notes[:3])
         )
     return result
+
+
+def _readable_rows(reader):
+    """Yield the rows of a csv reader, and in place of a row it rejects (a field over the size limit, say) the error."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            row = exc
+        yield row
 
 
 def _row_event(header, columns, row, feed_name, fallback_time):

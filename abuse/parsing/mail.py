@@ -11,7 +11,16 @@ from email.parser import HeaderParser
 
 from ..choices import Category, ParserName
 from . import csvfeed, jsonforms, plaintext
-from .base import NOT_A_SOURCE, ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
+from .base import (
+    NOT_A_SOURCE,
+    ParsedEvent,
+    ParseError,
+    ParseResult,
+    clean_text,
+    guess_category,
+    parse_ipv4,
+    parse_port,
+)
 from .times import parse_time
 
 # ARF Feedback-Type values (RFC 5965 and RFC 6650), mapped to categories.
@@ -51,9 +60,9 @@ def parse_message(raw):
     reporter = _sender(message)
     content_type = message.get_content_type()
 
-    if content_type == "multipart/report" and message.get_param("report-type", "").lower() == "feedback-report":
+    if content_type == "multipart/report" and _param(message, "report-type").lower() == "feedback-report":
         result = parse_arf(message, reporter)
-    elif message.get("X-XARF") or message.get("X-ARF"):
+    elif _header(message, "X-XARF") or _header(message, "X-ARF"):
         result = parse_xarf02(message, reporter)
     else:
         result = _parse_attachments(message, reporter)
@@ -62,8 +71,29 @@ def parse_message(raw):
     return result
 
 
+def _header(message, name):
+    """Return the header `name` of a compat32 message as text, or "" when it is missing.
+
+    For a value with 8-bit bytes, compat32 returns a Header object, and
+    the raw value keeps the bytes as surrogates. Mail that writes UTF-8
+    in headers without encoded words (RFC 6532) is read as such.
+    """
+    value = message.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, email.header.Header):
+        raw = next(raw for key, raw in message.raw_items() if key.lower() == name.lower())
+        value = raw if isinstance(raw, str) else str(raw)
+    return clean_text(str(value))
+
+
+def _param(message, name):
+    """Return the Content-Type parameter `name` as text, or "" when it is missing."""
+    return clean_text(email.utils.collapse_rfc2231_value(message.get_param(name, "")))
+
+
 def _mail_date(message):
-    value = message.get("Date")
+    value = _header(message, "Date")
     if not value:
         return None
     try:
@@ -90,10 +120,10 @@ def _sender(message):
     The name is kept because the lessee's view of the events withholds the
     reporter's name as well as the address (abuse.access).
     """
-    header = message.get("From") or ""
+    header = _header(message, "From")
     try:
         header = str(email.header.make_header(email.header.decode_header(header)))
-    except (email.errors.HeaderParseError, LookupError, UnicodeDecodeError):
+    except (email.errors.MessageError, LookupError, UnicodeError):
         pass  # An undecodable encoded name stays as written.
     name, address = email.utils.parseaddr(header)
     name = " ".join(name.split())
@@ -113,12 +143,12 @@ def parse_arf(message, reporter):
     if feedback is None:
         raise ParseError("The ARF report has no message/feedback-report part.")
 
-    feedback_type = (feedback.get("Feedback-Type") or "").strip().lower()
+    feedback_type = _header(feedback, "Feedback-Type").strip().lower()
     if not feedback_type:
         raise ParseError("The ARF feedback part has no Feedback-Type field, which RFC 5965 requires.")
 
     notes = []
-    source = feedback.get("Source-IP")
+    source = _header(feedback, "Source-IP")
     if source:
         ip = parse_ipv4(source, what="Source-IP")
     else:
@@ -130,7 +160,7 @@ def parse_arf(message, reporter):
             )
         notes.append(f"No Source-IP; {ip} taken from the first external Received hop.")
 
-    when = feedback.get("Arrival-Date") or feedback.get("Received-Date")
+    when = _header(feedback, "Arrival-Date") or _header(feedback, "Received-Date")
     if when:
         occurred_at, zone_assumed = parse_time(when)
     else:
@@ -141,14 +171,15 @@ def parse_arf(message, reporter):
         notes.append("No Arrival-Date; the time is the message's Date header.")
 
     evidence = {
-        name: feedback.get(name)
+        name: _header(feedback, name)
         for name in ("Feedback-Type", "User-Agent", "Version", "Original-Mail-From", "Original-Rcpt-To",
                      "Reported-Domain", "Reported-URI", "Incidents")
-        if feedback.get(name)
+        if _header(feedback, name)
     }
     if original is not None:
         evidence["original_headers"] = {
-            name: original.get(name) for name in ("From", "To", "Subject", "Date", "Message-ID") if original.get(name)
+            name: _header(original, name)
+            for name in ("From", "To", "Subject", "Date", "Message-ID") if _header(original, name)
         }
     event = ParsedEvent(
         ip=ip,
@@ -157,7 +188,7 @@ def parse_arf(message, reporter):
         category=FEEDBACK_TYPES.get(feedback_type, Category.OTHER),
         type=f"arf-{feedback_type}"[:64],
         reporter=reporter,
-        description=message.get("Subject", ""),
+        description=_header(message, "Subject"),
         evidence=evidence,
     )
     return ParseResult(ParserName.ARF, [event], notes)
@@ -188,7 +219,7 @@ def parse_xarf02(message, reporter):
     for part in message.walk():
         if part.is_multipart():
             continue
-        filename = (part.get_filename() or "").lower()
+        filename = clean_text(part.get_filename() or "").lower()
         if filename == "report.txt" or part.get_content_type() in ("text/yaml", "application/x-yaml"):
             report_part = part
             break
@@ -211,7 +242,7 @@ def parse_xarf02(message, reporter):
         type=report_type[:64] or "x-arf",
         port=parse_port(fields.get("port")),
         reporter=fields.get("reported-from") or reporter,
-        description=message.get("Subject", ""),
+        description=_header(message, "Subject"),
         evidence={key: value for key, value in fields.items()},
     )
     return ParseResult(ParserName.XARF_02, [event])
@@ -234,13 +265,14 @@ def _yaml_fields(text):
 def _parse_attachments(message, reporter):
     """Read a mail that is no ARF or X-ARF: attached XARF v4 JSON or feeds, else the text."""
     fallback_time = _mail_date(message)
-    feed_name = message.get("Subject", "")
+    feed_name = _header(message, "Subject")
     texts = []
+    notes = []
     for part in message.walk():
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
-        filename = (part.get_filename() or "").lower()
+        filename = clean_text(part.get_filename() or "").lower()
         payload = part.get_payload(decode=True) or b""
         if content_type == "application/json" or filename.endswith(".json"):
             result = jsonforms.parse_json(payload)
@@ -252,9 +284,21 @@ def _parse_attachments(message, reporter):
         # A multipart part whose boundary never appears stays unsplit text,
         # so the complaint in it can still be read.
         if content_type == "text/plain" or content_type.startswith("multipart/"):
-            texts.append(payload.decode(part.get_content_charset() or "utf-8", errors="replace"))
+            texts.append(_part_text(part, payload, notes))
     if not texts:
         raise ParseError("The message has no text part, JSON report or CSV feed to read events from.")
-    return plaintext.parse_text(
-        "\n".join(texts), fallback_time=fallback_time, reporter=reporter, subject=message.get("Subject", "")
+    result = plaintext.parse_text(
+        "\n".join(texts), fallback_time=fallback_time, reporter=reporter, subject=_header(message, "Subject")
     )
+    result.notes[:0] = notes
+    return result
+
+
+def _part_text(part, payload, notes):
+    """Return the text of a MIME part, read as UTF-8 when its charset is unknown to Python, with a note."""
+    charset = part.get_content_charset() or "utf-8"
+    try:
+        return payload.decode(charset, errors="replace")
+    except LookupError:
+        notes.append(f"Unknown charset {charset!r}; the text was read as UTF-8.")
+        return payload.decode("utf-8", errors="replace")

@@ -30,6 +30,17 @@ def parse_time(value):
         raise ParseError(
             "The time is missing; give it in ISO 8601, for example 2026-03-01T12:00:00Z (UTC is assumed without a zone)."
         )
+    try:
+        return _parse_known(text)
+    except (OverflowError, OSError, ValueError):
+        # A date such as year 2877025 matches a notation but no datetime.
+        raise ParseError(
+            f"The time {text!r} is out of range; give the time the abuse was seen, "
+            "for example 2026-03-01T12:00:00Z."
+        ) from None
+
+
+def _parse_known(text):
     if _EPOCH.match(text):
         return datetime.fromtimestamp(float(text), tz=UTC), False
 
