@@ -58,8 +58,13 @@ def _mark_responded(case, now):
         case.responded_at = now
 
 
-def acknowledge(case, *, user):
-    """Record the lessee's acknowledgement, which meets the response deadline."""
+def acknowledge(case, *, user, by_staff=False):
+    """Record the acknowledgement, which meets the response deadline.
+
+    With `by_staff`, the abuse team records an acknowledgement that reached
+    it some other way, and the timeline says so instead of naming the user
+    as the lessee.
+    """
     with transaction.atomic():
         case = _locked(case)
         _require(case, (CaseState.OPEN,), "acknowledged")
@@ -67,8 +72,12 @@ def acknowledge(case, *, user):
         _mark_responded(case, now)
         case.state = CaseState.ACKNOWLEDGED
         case.save(update_fields=["state", "responded_at", "updated_at"])
-        timeline.record(case, TimelineKind.STATE, f"The {_party(case)} acknowledged the case.",
-                        actor=user, actor_label=_party_label(case, user), now=now)
+        if by_staff:
+            timeline.record(case, TimelineKind.STATE, "The abuse team marked the case acknowledged.",
+                            actor=user, now=now)
+        else:
+            timeline.record(case, TimelineKind.STATE, f"The {_party(case)} acknowledged the case.",
+                            actor=user, actor_label=_party_label(case, user), now=now)
     return case
 
 

@@ -214,7 +214,8 @@ class CaseAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark acknowledged")
     def mark_acknowledged(self, request, queryset):
-        self._each(request, queryset, lambda case: actions.acknowledge(case, user=request.user), "Acknowledged")
+        self._each(request, queryset, lambda case: actions.acknowledge(case, user=request.user, by_staff=True),
+                   "Acknowledged")
 
     @admin.action(description="Escalate")
     def escalate_cases(self, request, queryset):

@@ -3,7 +3,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from abuse import actions
-from abuse.choices import CaseState, Category
+from abuse.choices import CaseState, Category, TimelineKind
 from abuse.intake import record_monitor_event
 from abuse.models import Case, Notification, Report
 from tests.abuse_helpers import place_lease, utc
@@ -181,6 +181,15 @@ def test_admin_refuses_to_delete_abuse_records(case, staff, model_name):
 def test_admin_list_offers_no_bulk_delete(case, staff, model_name):
     page = client_for(staff).get(f"/admin/abuse/{model_name}/").content.decode()
     assert 'value="delete_selected"' not in page
+
+
+def test_admin_bulk_acknowledge_recorded_as_abuse_team(case, staff):
+    client_for(staff).post("/admin/abuse/case/", {"action": "mark_acknowledged", "_selected_action": [case.pk]})
+    case.refresh_from_db()
+    entry = case.timeline.filter(kind=TimelineKind.STATE).latest("pk")
+    assert case.state == CaseState.ACKNOWLEDGED
+    assert (entry.text, entry.actor_label) == ("The abuse team marked the case acknowledged.",
+                                               staff.get_full_name() or staff.get_username())
 
 
 def test_admin_bulk_suspend_lease(case, staff):
