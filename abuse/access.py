@@ -10,13 +10,13 @@ the reporter's name and e-mail address from what the portal and API show.
 
 import re
 
-from django.db.models import Case as CaseExpression, Count, F, IntegerField, Min, OuterRef, Q, Subquery, When
+from django.db.models import Case as CaseExpression, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
 
 from accounts.access import organizations_for
 from accounts.models import Role
 from core.fields import CidrField
 
-from .choices import OPEN_STATES, Channel, Queue
+from .choices import CLOSED_STATES, OPEN_STATES, Channel, Queue
 from .models import Case, Event, TimelineEntry
 
 # Roles that may answer a case on the lessee's behalf.
@@ -24,10 +24,12 @@ ANSWERING_ROLES = (Role.OWNER, Role.ADMIN, Role.TECHNICAL, Role.ABUSE)
 
 
 def by_next_deadline(cases):
-    """Annotate `next_due`, the deadline the lessee must meet next, and order by it; closed cases come last.
+    """Annotate `next_due`, the deadline the lessee must meet next, and order by it.
 
     The response deadline until the lessee responds, then the resolution
-    deadline until the case is mitigated.
+    deadline until the case is mitigated. Cases without a deadline left
+    follow: open ones first (mitigated, waiting for the abuse team to
+    resolve them), then closed ones.
     """
     return with_next_due(cases).order_by(*NEXT_DEADLINE_ORDER)
 
@@ -38,11 +40,12 @@ def with_next_due(cases):
             When(state__in=OPEN_STATES, responded_at__isnull=True, then=F("response_due_at")),
             When(state__in=OPEN_STATES, mitigated_at__isnull=True, then=F("resolution_due_at")),
             default=None,
-        )
+        ),
+        closed=CaseExpression(When(state__in=CLOSED_STATES, then=Value(True)), default=Value(False)),
     )
 
 
-NEXT_DEADLINE_ORDER = (F("next_due").asc(nulls_last=True), "pk")
+NEXT_DEADLINE_ORDER = (F("next_due").asc(nulls_last=True), F("closed").asc(), "pk")
 
 
 def with_address_summary(cases):

@@ -295,6 +295,24 @@ def test_case_list_orders_by_next_deadline(case, lessee, api_client_for):
     assert [row["id"] for row in results] == [case.pk, acknowledged.pk]
 
 
+def test_case_list_puts_mitigated_before_closed(case, lessee, api_client_for):
+    categories = [Category.PHISHING, Category.MALWARE, Category.SCANNING]
+    for category in categories:
+        record_monitor_event(source="dnsbl", category=category, ip="198.51.100.5", occurred_at=utc(2026, 3, 1),
+                             description="")
+    resolved, mitigated, invalid = (Case.objects.get(category=category) for category in categories)
+    mitigated_at = utc(2026, 3, 2)
+    Case.objects.filter(pk=case.pk).update(state=CaseState.RESOLVED, responded_at=mitigated_at,
+                                           mitigated_at=mitigated_at)
+    Case.objects.filter(pk=resolved.pk).update(state=CaseState.RESOLVED, responded_at=mitigated_at,
+                                               mitigated_at=mitigated_at)
+    Case.objects.filter(pk=mitigated.pk).update(state=CaseState.MITIGATED, responded_at=mitigated_at,
+                                                mitigated_at=mitigated_at)
+    Case.objects.filter(pk=invalid.pk).update(state=CaseState.INVALID)
+    results = api_client_for(lessee.owner).get("/api/abuse/cases/").json()["results"]
+    assert [row["id"] for row in results] == [mitigated.pk, case.pk, resolved.pk, invalid.pk]
+
+
 @pytest.fixture
 def holder_case(holder, make_listing):
     """A case on space of the holder's block that no lease covered."""
