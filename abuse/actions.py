@@ -10,6 +10,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
+from core.text import duration_text
 from leases import services as lease_services
 from leases.choices import LeaseState
 from leases.exceptions import InvalidTransition
@@ -170,21 +171,6 @@ def pause(case, *, user, reason):
     return case
 
 
-def _duration_text(duration):
-    """Return a duration in days, hours and minutes, for example "2 days 3 h 5 min", or "under a minute"."""
-    minutes = int(duration.total_seconds() // 60)
-    if minutes < 1:
-        return "under a minute"
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} day{'s' if days != 1 else ''}"] if days else []
-    if hours:
-        parts.append(f"{hours} h")
-    if minutes:
-        parts.append(f"{minutes} min")
-    return " ".join(parts)
-
-
 def resume(case, *, user):
     """Restart the SLA clocks; both deadlines move by the time spent paused."""
     with transaction.atomic():
@@ -201,7 +187,7 @@ def resume(case, *, user):
                                  "resolution_due_at", "updated_at"])
         timeline.record(
             case, TimelineKind.DEADLINE,
-            f"Resumed after {_duration_text(paused_for)}; respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC, "
+            f"Resumed after {duration_text(paused_for)}; respond by {case.response_due_at:%Y-%m-%d %H:%M} UTC, "
             f"mitigate by {case.resolution_due_at:%Y-%m-%d %H:%M} UTC.",
             actor=user, now=now, data={"paused_seconds": int(paused_for.total_seconds())},
         )

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
@@ -43,6 +45,12 @@ def test_case_list_lessee_sees_case(case, lessee):
 def test_case_list_other_organisation_sees_none(case, make_organization):
     response = client_for(make_organization().owner).get("/abuse/")
     assert f"/abuse/cases/{case.pk}/" not in response.content.decode()
+
+
+def test_case_page_shows_paused_time_in_words(case, lessee):
+    Case.objects.filter(pk=case.pk).update(paused_total=timedelta(hours=2, minutes=5, microseconds=80790))
+    page = client_for(lessee.owner).get(f"/abuse/cases/{case.pk}/").content.decode()
+    assert "Paused in total: 2 h 5 min" in page
 
 
 def test_case_list_anonymous_redirected(case):

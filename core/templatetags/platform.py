@@ -3,6 +3,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from core.text import duration_text
+
 register = template.Library()
 
 
@@ -18,3 +20,9 @@ def nav_link(context, url_name, label):
     return format_html(
         '<a href="{}"{}>{}</a>', url, mark_safe(' aria-current="page"') if current else "", label
     )
+
+
+@register.filter
+def duration(value):
+    """Render a timedelta as days, hours and minutes (see core.text.duration_text)."""
+    return duration_text(value)
