@@ -254,7 +254,10 @@ def test_submit_form_encoded_body_stored_and_explained(db, api_client_for, make_
     response = client.post("/api/abuse/reports/", "ip=198.51.100.8&category=spam",
                            content_type="application/x-www-form-urlencoded")
     assert response.status_code == 400
-    assert response.json()["parse_error"].startswith("The body is not valid JSON")
+    assert response.json()["parse_error"] == (
+        "The body was sent as application/x-www-form-urlencoded and is not valid JSON (Expecting value: line 1 "
+        "column 1 (char 0)). Send a JSON object with ip, time and category, or an XARF v4 report, with "
+        "Content-Type: application/json.")
     assert bytes(Report.objects.get().raw) == b"ip=198.51.100.8&category=spam"
 
 

@@ -347,3 +347,26 @@ def test_simple_json_lone_surrogates_made_storable():
     event = only_event(parse(body, "application/json"))
     assert event.description == "bad \ufffd text"
     assert event.evidence == {"line": "x\ufffd"}
+
+
+def test_empty_mail_named_empty():
+    with pytest.raises(ParseError) as error:
+        parse(b"  \r\n", "message/rfc822")
+    assert str(error.value) == "The message is empty."
+
+
+def test_arf_without_boundary_named():
+    raw = sample("arf_with_source_ip.eml").replace(b'    boundary="part_boundary_1"', b"    charset=us-ascii")
+    with pytest.raises(ParseError) as error:
+        parse(raw, "message/rfc822")
+    assert str(error.value) == ("The ARF report's Content-Type has no boundary parameter, so its parts cannot be "
+                                "found; the sender must name the boundary (RFC 2046).")
+
+
+def test_xarf4_unknown_type_and_category_noted():
+    document = json.loads(sample("xarf4.json"))
+    document.update(category="weird", type="zzz")
+    result = parse(json.dumps(document).encode(), "application/json")
+    assert only_event(result).category == Category.OTHER
+    assert result.notes == ["XARF type 'zzz' and category 'weird' name no category of this platform, so the "
+                            "report is filed as other."]

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from .base import ParsedEvent, ParseError, ParseResult, clean_text
+from .base import NotJsonError, ParsedEvent, ParseError, ParseResult, clean_text
 
 __all__ = ["ParseError", "ParseResult", "ParsedEvent", "parse"]
 
@@ -35,8 +35,17 @@ def parse(raw, content_type, *, as_json=False):
     content_type = (content_type or "").split(";")[0].strip().lower()
     if content_type == MONITOR_CONTENT_TYPE:
         result = jsonforms.parse_monitor(raw)
-    elif as_json or content_type == "application/json":
+    elif content_type == "application/json":
         result = jsonforms.parse_json(raw)
+    elif as_json:
+        try:
+            result = jsonforms.parse_json(raw)
+        except NotJsonError as exc:
+            sent_as = content_type or "no content type"
+            raise ParseError(
+                f"The body was sent as {sent_as} and is not valid JSON ({exc.detail}). Send a JSON object "
+                "with ip, time and category, or an XARF v4 report, with Content-Type: application/json."
+            ) from None
     elif content_type in ("text/csv", "application/zip", "application/x-zip-compressed"):
         result = csvfeed.parse_feed(raw)
     elif content_type == "text/plain":

@@ -12,6 +12,17 @@ class ParseError(Exception):
     """The report could not be read, or held no event where it should have one."""
 
 
+class NotJsonError(ParseError):
+    """The body is not JSON text at all, as opposed to JSON without the fields a report needs.
+
+    `detail` is the decoder's own message.
+    """
+
+    def __init__(self, message, detail):
+        super().__init__(message)
+        self.detail = detail
+
+
 def clean_text(value):
     """Return `value` with its lone surrogates made into text PostgreSQL and JSON can store.
 

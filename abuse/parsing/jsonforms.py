@@ -3,7 +3,16 @@
 import json
 
 from ..choices import Category, Confidence, ParserName
-from .base import ParsedEvent, ParseError, ParseResult, check_category, guess_category, parse_ipv4, parse_port
+from .base import (
+    NotJsonError,
+    ParsedEvent,
+    ParseError,
+    ParseResult,
+    check_category,
+    guess_category,
+    parse_ipv4,
+    parse_port,
+)
 from .times import parse_time
 
 # XARF v4 `type` values, mapped to categories. Types not listed fall back to
@@ -36,16 +45,21 @@ def load_json(raw):
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
-        raise ParseError(f"The JSON body is not UTF-8: {exc}.") from None
+        raise NotJsonError(f"The JSON body is not UTF-8: {exc}.", f"not UTF-8: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise ParseError(f"The body is not valid JSON: {exc}.") from None
+        raise NotJsonError(f"The body is not valid JSON: {exc}.", str(exc)) from None
 
 
 def parse_json(raw):
     """Parse a JSON body: XARF v4 when it has `xarf_version`, else the simple form."""
     document = load_json(raw)
     if isinstance(document, dict) and "xarf_version" in document:
-        return ParseResult(ParserName.XARF_4, [xarf_event(document)])
+        event = xarf_event(document)
+        notes = []
+        if event.category == Category.OTHER:
+            notes.append(f"XARF type {event.type!r} and category {event.evidence['xarf_category']!r} name no "
+                         "category of this platform, so the report is filed as other.")
+        return ParseResult(ParserName.XARF_4, [event], notes)
     if isinstance(document, list):
         if not document:
             raise ParseError("The list is empty; send at least one object with ip, time and category.")

@@ -50,6 +50,8 @@ RECEIVED_FROM_IP = re.compile(r"\[(?:IPv4:)?(\d{1,3}(?:\.\d{1,3}){3})\]")
 
 
 def parse_message(raw):
+    if not raw.strip():
+        raise ParseError("The message is empty.")
     try:
         message = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # the email package raises many kinds on broken input
@@ -140,6 +142,9 @@ def parse_arf(message, reporter):
             feedback = _fields_of(part)
         elif part.get_content_type() in ("message/rfc822", "text/rfc822-headers") and original is None:
             original = _fields_of(part)
+    if feedback is None and message.get_boundary() is None:
+        raise ParseError("The ARF report's Content-Type has no boundary parameter, so its parts cannot be "
+                         "found; the sender must name the boundary (RFC 2046).")
     if feedback is None:
         raise ParseError("The ARF report has no message/feedback-report part.")
 
