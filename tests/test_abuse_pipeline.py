@@ -7,6 +7,8 @@ transaction would hide.
 
 import json
 import re
+import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -154,6 +156,23 @@ def test_pipeline_reports_are_filed_when_called_back(leased):
     assert ReportStatus.RECEIVED not in statuses
 
 
+def commit_once_blocked(other, timeout=60):
+    """Commit `other` once another session of its database waits on a lock: the third chunk's event insert."""
+    settings = connection.settings_dict
+    with psycopg.connect(dbname=settings["NAME"], host=settings["HOST"], port=settings["PORT"] or 5432,
+                         user=settings["USER"], autocommit=True) as watcher:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+            if waiting:
+                break
+            time.sleep(0.05)
+    other.commit()
+
+
 def test_pipeline_refiles_batch_after_unique_conflict(leased):
     """Another connection stores an event of the third chunk after the pipeline read that chunk, before its writes.
 
@@ -173,6 +192,8 @@ def test_pipeline_refiles_batch_after_unique_conflict(leased):
     contested = chunks[2][0]
     document = json.loads(contested["raw"])
 
+    committer = threading.Thread(target=commit_once_blocked, args=(other,))
+
     def stored(chunk, outcomes):
         if chunk is chunks[3]:
             # Before any batch is read: uncommitted, so the third chunk's reads miss it.
@@ -182,13 +203,12 @@ def test_pipeline_refiles_batch_after_unique_conflict(leased):
                 "VALUES (%s, %s, 'dnsbl', %s, %s, false, 'other', 'spam', '', 'high', '', '{}', 0, now())",
                 [other_report.pk, other_case.pk, document["ip"], document["time"]],
             )
-        if chunk is chunks[6]:
-            # Stored while the third chunk's writes wait on that row, which now commits.
-            other.commit()
+            committer.start()
 
     try:
         file_stream(iter(chunks), stored=stored)
     finally:
+        committer.join()
         other.close()
     contested_report = Report.objects.exclude(pk=other_report.pk).order_by("pk")[2 * 8]
     assert json.loads(bytes(contested_report.raw)) == document
