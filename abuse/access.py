@@ -10,10 +10,22 @@ the reporter's name and e-mail address from what the portal and API show.
 
 import re
 
-from django.db.models import Case as CaseExpression, Count, F, IntegerField, Min, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case as CaseExpression,
+    Count,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 
 from accounts.access import organizations_for
-from accounts.models import Role
+from accounts.models import Membership, Role
 from core.fields import CidrField
 
 from .choices import CLOSED_STATES, OPEN_STATES, Channel, Queue
@@ -96,12 +108,18 @@ def public_timeline(case):
 def case_events(case):
     """Return the case's events in time order, with the report fields `disclosed_event` reads and not its body."""
     # The stored body can be megabytes, and a case page lists many events.
-    return (case.events.select_related("report").order_by("occurred_at", "pk")
-            .only(*EVENT_COLUMNS, "report__channel", "report__source", "report__reporter_email"))
+    return (case.events.select_related("report__submitted_by").order_by("occurred_at", "pk")
+            .only(*EVENT_COLUMNS, "report__channel", "report__source", "report__reporter_email",
+                  "report__submitted_by__email", "report__submitted_by__first_name",
+                  "report__submitted_by__last_name")
+            .prefetch_related(Prefetch("report__submitted_by__memberships",
+                                       queryset=Membership.objects.select_related("organization"))))
 
 
-EVENT_COLUMNS = ("id", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter", "confidence",
-                 "description", "evidence", "report")
+# The case column too: the case's related manager reads it from each event
+# it returns, which would be a query per event if it were deferred.
+EVENT_COLUMNS = ("id", "case", "ip", "port", "occurred_at", "zone_assumed", "category", "type", "reporter",
+                 "confidence", "description", "evidence", "report")
 
 # Text put in place of the reporter's name or e-mail address.
 REPORTER_MARK = "[reporter]"
@@ -148,9 +166,11 @@ def reporter_identities(event):
 
     Those are the event's reporter field, the e-mail address given on the
     public form and, for a report sent from an e-mail address, that address.
-    A value such as "Jane Roe <jane@cert.example>" gives both the address
-    and the name. The platform's own monitors are no third party, so their
-    events have none.
+    For a report sent by a user of the platform, they are also the user's
+    e-mail address, full name and organisations' names, but not the
+    username, which may be an ordinary word. A value such as "Jane Roe
+    <jane@cert.example>" gives both the address and the name. The
+    platform's own monitors are no third party, so their events have none.
     """
     report = event.report
     if report.channel == Channel.MONITOR:
@@ -158,6 +178,10 @@ def reporter_identities(event):
     candidates = [event.reporter, report.reporter_email]
     if "@" in report.source:
         candidates.append(report.source)
+    submitter = report.submitted_by
+    if submitter is not None:
+        candidates += [submitter.email, submitter.get_full_name()]
+        candidates += [membership.organization.name for membership in submitter.memberships.all()]
     identities = set()
     for value in candidates:
         identities.update(address.lower() for address in EMAIL_ADDRESS.findall(value))

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from abuse.choices import Category, Channel
@@ -155,6 +157,39 @@ def test_case_detail_events_withhold_reporter(lease, lessee, api_client_for):
     assert "reporter" not in body["events"][0]
     assert "Jane Doe" not in json.dumps(body)
     assert "jane@trap.example" not in json.dumps(body)
+
+
+def submit_as(user, host, description=""):
+    """File a simple-form JSON report as `user`, about 198.51.100.`host`; return the case its event joined."""
+    document = {"ip": f"198.51.100.{host}", "time": "2026-03-01T12:00:00Z", "category": "spam",
+                "description": description, "evidence": {"contact": user.email}}
+    report = receive(channel=Channel.API, source=user.username, raw=json.dumps(document).encode(),
+                     content_type="application/json", submitted_by=user)
+    return report.events.get().case
+
+
+def test_events_withhold_submitting_user(lease, lessee, make_organization, api_client_for):
+    user = make_organization("Other Reporter Org").owner
+    user.first_name, user.last_name = "Ola", "Nordmann"
+    user.save()
+    case = submit_as(user, 7, f"Seen by Ola Nordmann of Other Reporter Org, write to {user.email} or noc@example.net")
+
+    [event] = api_client_for(lessee.owner).get(events_url(case)).json()["results"]
+
+    assert event["description"] == "Seen by [reporter] of [reporter], write to [reporter] or [reporter]"
+    assert event["evidence"] == {"contact": "[reporter]"}
+
+
+def test_events_page_queries_independent_of_submitters(lease, lessee, make_organization, api_client_for):
+    client = api_client_for(lessee.owner)
+    case = submit_as(make_organization().owner, 7)
+    with CaptureQueriesContext(connection) as one_submitter:
+        client.get(events_url(case))
+    for host in (8, 9, 10):
+        submit_as(make_organization().owner, host)
+    with CaptureQueriesContext(connection) as four_submitters:
+        client.get(events_url(case))
+    assert len(four_submitters) == len(one_submitter)
 
 
 def test_schema_lists_events_endpoint(db):
