@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.sql import array_literal
+from core.text import storable_text
 
 from . import notifications
 from .bulk import copy_rows, execute, reserve_ids, update_statement, update_values
@@ -47,9 +48,9 @@ def _unsaved_report(received_at, *, channel, source, raw, content_type, submitte
     # Positional values in field order skip the keyword handling of
     # Model.__init__, which cost more than hashing the report.
     return Report(
-        None, channel, source[:200], content_type[:100], raw, len(raw), hashlib.sha256(raw).hexdigest(),
-        received_at, submitted_by.pk if submitted_by is not None else None, reporter_email,
-        *_UNPARSED_VALUES,
+        None, channel, storable_text(source[:200]), storable_text(content_type[:100]), raw, len(raw),
+        hashlib.sha256(raw).hexdigest(), received_at, submitted_by.pk if submitted_by is not None else None,
+        storable_text(reporter_email), *_UNPARSED_VALUES,
     )
 
 
@@ -117,7 +118,7 @@ def parse_reports(reports):
             result = parse(bytes(report.raw), report.content_type, as_json=report.channel in _JSON_CHANNELS)
         except ParseError as exc:
             report.status = ReportStatus.FAILED
-            report.parse_error = str(exc)
+            report.parse_error = storable_text(str(exc))
             failed.append(report)
             logger.warning("Report %s from %s failed to parse: %s", report.pk, report.source, exc)
             continue
@@ -127,8 +128,8 @@ def parse_reports(reports):
             # every run. The report is failed with the error, for staff to
             # parse again once the parser is fixed.
             report.status = ReportStatus.FAILED
-            report.parse_error = (f"The parser failed on this report ({type(exc).__name__}: {exc}); "
-                                  "it is stored, and staff can parse it again once the parser is fixed.")
+            report.parse_error = storable_text(f"The parser failed on this report ({type(exc).__name__}: {exc}); "
+                                            "it is stored, and staff can parse it again once the parser is fixed.")
             failed.append(report)
             logger.exception("Parser error on report %s from %s", report.pk, report.source)
             continue

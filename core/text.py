@@ -1,4 +1,6 @@
-"""Plain-language forms of values, shared by messages and templates."""
+"""Text helpers: plain-language forms of values, and text that PostgreSQL can store."""
+
+import re
 
 
 def duration_text(duration):
@@ -14,3 +16,29 @@ def duration_text(duration):
     if minutes:
         parts.append(f"{minutes} min")
     return " ".join(parts)
+
+
+def storable_text(value):
+    """Return `value` without the characters PostgreSQL cannot store in text: NUL and lone surrogates.
+
+    Text from outside can carry them: NUL as a byte or a JSON escape in an
+    abuse report or a DNS answer, surrogates where the email package kept
+    bytes it could not decode (surrogateescape) or a JSON report wrote a
+    lone surrogate as an escape. Any of them would fail the whole write of
+    a batch. NUL becomes U+FFFD, escaped bytes are read as UTF-8, and what
+    remains invalid becomes U+FFFD.
+    """
+    if "\x00" in value:
+        value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        pass
+    try:
+        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", value)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.text import storable_text
 from leases.models import Lease
 
 from . import cases
@@ -201,9 +202,9 @@ def fetch_reasons(keys, resolver):
     reasons = {}
     for result in results:
         if result.outcome == Outcome.ANSWER:
-            reasons[result.key] = " ".join(
+            reasons[result.key] = storable_text(" ".join(
                 b"".join(strings).decode("utf-8", "replace") for strings in result.values
-            )
+            ))
     return reasons
 
 

@@ -292,3 +292,30 @@ def test_batch_stores_mail_with_eight_bit_subject(leased):
     raw = UNKNOWN_CHARSET_MAIL.replace(b"Subject: Spam", b"Subject: Spam via caf\xc3\xa9 \xff relay")
     receive_many([mail(raw)])
     assert Event.objects.get().description == "Spam via caf\u00e9 \ufffd relay"
+
+
+@pytest.mark.parametrize(("body", "description", "evidence"), [
+    (b'"description": "bad \\u0000 text", "evidence": {"line": "x\\u0000"}', "bad \ufffd text", {"line": "x\ufffd"}),
+    (b'"description": "big", "evidence": {"count": 1e999}', "big", {"count": None}),
+])
+def test_batch_stores_json_postgresql_rejects(leased, body, description, evidence):
+    raw = b'{"ip": "198.51.100.7", "time": "2026-03-01T12:00:00Z", "category": "spam", ' + body + b"}"
+    [report] = receive_many([{"channel": Channel.API, "source": "api", "raw": raw, "content_type": "application/json"}])
+    event = Event.objects.get()
+    assert report.status == ReportStatus.PARSED
+    assert (event.description, event.evidence) == (description, evidence)
+
+
+def test_batch_stores_mail_with_nul_bytes(leased):
+    raw = UNKNOWN_CHARSET_MAIL.replace(b"Subject: Spam", b"Subject: Spam\x00here").replace(b"UTC.", b"UTC.\x00")
+    receive_many([mail(raw)])
+    assert Event.objects.get().description == "Spam\ufffdhere"
+
+
+def test_parse_error_with_nul_stored(leased):
+    raw = b'{"ip": "198.51.100.7", "time": "soon\\u0000", "category": "spam"}'
+    [report] = receive_many([{"channel": Channel.API, "source": "api", "raw": raw, "content_type": "application/json"}])
+    report.refresh_from_db()
+    assert report.status == ReportStatus.FAILED
+    assert report.parse_error == ("The time 'soon\\x00' is not in a known format; use ISO 8601 with a zone, "
+                                  "for example 2026-03-01T12:00:00Z.")

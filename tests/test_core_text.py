@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.text import duration_text
+from core.text import duration_text, storable_text
 
 
 @pytest.mark.parametrize(("duration", "text"), [
@@ -14,3 +14,14 @@ from core.text import duration_text
 ])
 def test_duration_text(duration, text):
     assert duration_text(duration) == text
+
+
+@pytest.mark.parametrize(("value", "stored"), [
+    ("plain ünïcode", "plain ünïcode"),
+    ("nul\x00here", "nul\ufffdhere"),
+    ("caf\udcc3\udca9", "caf\u00e9"),
+    ("byte \udcff", "byte \ufffd"),
+    ("lone \ud800 high", "lone \ufffd high"),
+])
+def test_storable_text(value, stored):
+    assert storable_text(value) == stored

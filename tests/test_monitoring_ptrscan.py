@@ -85,6 +85,14 @@ def test_failed_lookup_keeps_stored_ptr(lessee, make_lease, programmable_server,
     assert PtrRecord.objects.get(ip=_ip("192.0.2.1")).hostname == "kept.example.test"
 
 
+def test_ptr_with_nul_octet_stored_escaped(lessee, make_lease, programmable_server):
+    """A lessee's own reverse zone may publish any octet; one the database cannot store must not stop the scan."""
+    lease = make_lease(lessee, "192.0.2.0/24")
+    programmable_server.behaviours["1.2.0.192.in-addr.arpa"] = ("answer", "PTR", ["bad\\000name.example.test."])
+    scan_ranges(_range(lease), patient_resolver(programmable_server))
+    assert PtrRecord.objects.get(ip=_ip("192.0.2.1")).hostname == "bad\\000name.example.test"
+
+
 def test_nxdomain_removes_stored_ptr(lessee, make_lease, programmable_server):
     lease = make_lease(lessee, "192.0.2.0/24")
     name = "1.2.0.192.in-addr.arpa"

@@ -52,6 +52,17 @@ def test_parse_reply_ptr_answer():
     assert answers == [(None, wire.TYPE_PTR, "mail.example.test")]
 
 
+@pytest.mark.parametrize(("published", "read"), [
+    ("bad\\000name.example.test.", "bad\\000name.example.test"),
+    ("tab\\009and\\127del.example.test.", "tab\\009and\\127del.example.test"),
+    ("MiXed.Example.Test.", "mixed.example.test"),
+])
+def test_parse_reply_escapes_control_octets(published, read):
+    _, data = _reply("10.2.0.192.in-addr.arpa", "PTR", ("10.2.0.192.in-addr.arpa", "PTR", [published]))
+    question = wire.encode_question("10.2.0.192.in-addr.arpa", wire.TYPE_PTR)
+    assert wire.parse_reply(data, len(question))[2] == [(None, wire.TYPE_PTR, read)]
+
+
 def test_parse_reply_cname_chain_names_owners():
     _, data = _reply(
         "65.2.0.192.in-addr.arpa", "PTR",

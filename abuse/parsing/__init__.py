@@ -6,12 +6,15 @@ ParseError when the report contains no event where it should have one, so a chan
 format is flagged instead of passing as an empty success.
 """
 
+import math
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
-from .base import NotJsonError, ParsedEvent, ParseError, ParseResult, clean_text
+from core.text import storable_text
+
+from .base import NotJsonError, ParsedEvent, ParseError, ParseResult
 
 __all__ = ["ParseError", "ParseResult", "ParsedEvent", "parse"]
 
@@ -65,21 +68,24 @@ def parse(raw, content_type, *, as_json=False):
 
 
 def _clean(result):
-    """Make the text of every event and note storable (see base.clean_text), whatever parser wrote it."""
+    """Make the text of every event and note storable (see core.text.storable_text), whatever parser wrote it."""
     for event in result.events:
-        event.type = clean_text(event.type)
-        event.reporter = clean_text(event.reporter)
-        event.description = clean_text(event.description)
+        event.type = storable_text(event.type)
+        event.reporter = storable_text(event.reporter)
+        event.description = storable_text(event.description)
         if event.evidence:
             event.evidence = _clean_value(event.evidence)
-    result.notes = [clean_text(note) for note in result.notes]
+    result.notes = [storable_text(note) for note in result.notes]
 
 
 def _clean_value(value):
     if isinstance(value, str):
-        return clean_text(value)
+        return storable_text(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        # JSON reads 1e999 as infinity, which jsonb cannot store.
+        return None
     if isinstance(value, dict):
-        return {clean_text(str(key)): _clean_value(item) for key, item in value.items()}
+        return {storable_text(str(key)): _clean_value(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_clean_value(item) for item in value]
     return value

@@ -1,7 +1,6 @@
 """The result types every parser returns, and the error they raise."""
 
 import ipaddress
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -21,28 +20,6 @@ class NotJsonError(ParseError):
     def __init__(self, message, detail):
         super().__init__(message)
         self.detail = detail
-
-
-def clean_text(value):
-    """Return `value` with its lone surrogates made into text PostgreSQL and JSON can store.
-
-    The email package keeps bytes it cannot decode as surrogates
-    (surrogateescape), and a JSON report can write a lone surrogate as an
-    escape. Either would fail the batch's database write. Escaped bytes are
-    read as UTF-8, and what remains invalid becomes U+FFFD.
-    """
-    try:
-        value.encode("utf-8")
-        return value
-    except UnicodeEncodeError:
-        pass
-    try:
-        return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-    except UnicodeEncodeError:
-        return _SURROGATE.sub("\ufffd", value)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass

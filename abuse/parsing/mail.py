@@ -9,6 +9,8 @@ import ipaddress
 import re
 from email.parser import HeaderParser
 
+from core.text import storable_text
+
 from ..choices import Category, ParserName
 from . import csvfeed, jsonforms, plaintext
 from .base import (
@@ -16,8 +18,7 @@ from .base import (
     ParsedEvent,
     ParseError,
     ParseResult,
-    clean_text,
-    guess_category,
+        guess_category,
     parse_ipv4,
     parse_port,
 )
@@ -86,12 +87,12 @@ def _header(message, name):
     if isinstance(value, email.header.Header):
         raw = next(raw for key, raw in message.raw_items() if key.lower() == name.lower())
         value = raw if isinstance(raw, str) else str(raw)
-    return clean_text(str(value))
+    return storable_text(str(value))
 
 
 def _param(message, name):
     """Return the Content-Type parameter `name` as text, or "" when it is missing."""
-    return clean_text(email.utils.collapse_rfc2231_value(message.get_param(name, "")))
+    return storable_text(email.utils.collapse_rfc2231_value(message.get_param(name, "")))
 
 
 def _mail_date(message):
@@ -224,7 +225,7 @@ def parse_xarf02(message, reporter):
     for part in message.walk():
         if part.is_multipart():
             continue
-        filename = clean_text(part.get_filename() or "").lower()
+        filename = storable_text(part.get_filename() or "").lower()
         if filename == "report.txt" or part.get_content_type() in ("text/yaml", "application/x-yaml"):
             report_part = part
             break
@@ -277,7 +278,7 @@ def _parse_attachments(message, reporter):
         if part.is_multipart():
             continue
         content_type = part.get_content_type()
-        filename = clean_text(part.get_filename() or "").lower()
+        filename = storable_text(part.get_filename() or "").lower()
         payload = part.get_payload(decode=True) or b""
         if content_type == "application/json" or filename.endswith(".json"):
             result = jsonforms.parse_json(payload)

@@ -9,6 +9,7 @@ the resolver then hands the reply to dnspython.
 """
 
 import ipaddress
+import re
 import struct
 
 TYPE_A = 1
@@ -127,8 +128,20 @@ def read_name(data, offset):
         labels.append(data[offset:offset + length])
         offset += length
     # Join the raw labels and decode once: cheaper than decoding each label.
-    name = b".".join(labels).decode("ascii", "backslashreplace").lower()
-    return name, (end if end is not None else offset)
+    name = b".".join(labels).decode("ascii", "backslashreplace")
+    if not name.isprintable():
+        # A label may hold any octet. Control characters are written as
+        # \DDD, as in zone files, since PostgreSQL stores no NUL in text
+        # and a hostname with one would fail the scan's write.
+        name = _CONTROL.sub(_decimal_escape, name)
+    return name.lower(), (end if end is not None else offset)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _decimal_escape(match):
+    return f"\\{ord(match.group()):03d}"
 
 
 def parse_reply(data, question_length):
