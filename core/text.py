@@ -21,12 +21,12 @@ def duration_text(duration):
 def storable_text(value):
     """Return `value` without the characters PostgreSQL cannot store in text: NUL and lone surrogates.
 
-    Text from outside can carry them: NUL as a byte or a JSON escape in an
-    abuse report or a DNS answer, surrogates where the email package kept
-    bytes it could not decode (surrogateescape) or a JSON report wrote a
-    lone surrogate as an escape. Any of them would fail the whole write of
-    a batch. NUL becomes U+FFFD, escaped bytes are read as UTF-8, and what
-    remains invalid becomes U+FFFD.
+    Text from outside can carry them. An abuse report or a DNS answer can
+    hold NUL, as a byte or a JSON escape. Surrogates stand for bytes the
+    email package could not decode (surrogateescape), or come from a JSON
+    escape. Any of them would fail the whole write of a batch. NUL becomes
+    U+FFFD, escaped bytes are read as UTF-8, and what remains invalid
+    becomes U+FFFD.
     """
     if "\x00" in value:
         value = value.replace("\x00", "\ufffd")
