@@ -134,6 +134,33 @@ def test_csv_feed_zipped():
     assert result.events[0].category == Category.BOTNET
 
 
+def zipped(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_csv_zip_expanding_past_parse_limit_fails(settings):
+    settings.ABUSE_MAX_PARSE_BYTES = 1_000_000
+    feed = sample("feed_renamed.csv")
+    raw = zipped({"a.csv": feed, "b.csv": feed + b"\n" * 1_000_000})
+    assert len(raw) < 10_000
+    with pytest.raises(ParseError) as error:
+        parse(raw, "application/zip")
+    assert str(error.value) == ("The zip archive expands to more than 1000000 bytes (ABUSE_MAX_PARSE_BYTES); it is "
+                                "stored, and staff can raise the limit and parse it again.")
+
+
+def test_csv_zip_with_corrupt_member_fails():
+    raw = bytearray(zipped({"feed.csv": sample("feed_renamed.csv") * 20}))
+    raw[60] ^= 0xFF  # inside the compressed data of the only member
+    with pytest.raises(ParseError) as error:
+        parse(bytes(raw), "application/zip")
+    assert str(error.value).startswith("The zip member feed.csv cannot be read: ")
+
+
 def test_csv_feed_without_address_column_fails():
     with pytest.raises(ParseError, match="has no address column"):
         parse(b"timestamp,asn\n2026-03-05 01:00:00,64500\n", "text/csv")

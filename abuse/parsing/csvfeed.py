@@ -7,7 +7,11 @@ cannot be read are skipped and listed in the result's notes.
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
+
+from django.conf import settings
 
 from ..choices import ParserName
 from .base import ParsedEvent, ParseError, ParseResult, guess_category, parse_ipv4, parse_port
@@ -71,11 +75,34 @@ def _parse_zip(raw, *, feed_name, fallback_time):
             f"The zip archive contains no .csv file (it contains {', '.join(archive.namelist()) or 'nothing'})."
         )
     result = ParseResult(ParserName.CSV, [])
+    # The members are read against one budget, so that a small archive that
+    # expands to gigabytes (a zip bomb) cannot exhaust the worker's memory.
+    budget = settings.ABUSE_MAX_PARSE_BYTES
     for name in members:
-        part = parse_csv_text(_decode(archive.read(name)), feed_name=feed_name or name, fallback_time=fallback_time)
+        data = _read_member(archive, name, budget)
+        budget -= len(data)
+        part = parse_csv_text(_decode(data), feed_name=feed_name or name, fallback_time=fallback_time)
         result.events.extend(part.events)
         result.notes.extend(f"{name}: {note}" for note in part.notes)
     return result
+
+
+def _read_member(archive, name, budget):
+    """Return the bytes of one archive member; raise ParseError when it is unreadable or expands past `budget`."""
+    try:
+        with archive.open(name) as member:
+            data = member.read(budget + 1)
+    # zipfile lets the errors of each compression method through: zlib's,
+    # lzma's and bz2's (OSError), and RuntimeError for encrypted members.
+    except (zipfile.BadZipFile, NotImplementedError, RuntimeError, EOFError, OSError, zlib.error,
+            lzma.LZMAError) as exc:
+        raise ParseError(f"The zip member {name} cannot be read: {exc}.") from None
+    if len(data) > budget:
+        raise ParseError(
+            f"The zip archive expands to more than {settings.ABUSE_MAX_PARSE_BYTES} bytes "
+            "(ABUSE_MAX_PARSE_BYTES); it is stored, and staff can raise the limit and parse it again."
+        )
+    return data
 
 
 def parse_csv_text(text, *, feed_name="", fallback_time=None):
