@@ -35,16 +35,20 @@ class ReportTooLarge(ValueError):
     """The report exceeds ABUSE_MAX_REPORT_BYTES and was not stored."""
 
 
+def report_too_large(size):
+    """Return the ReportTooLarge error for a report of `size` bytes (an int, or text such as "more than 1000")."""
+    return ReportTooLarge(
+        f"The report is {size} bytes, over the limit of {settings.ABUSE_MAX_REPORT_BYTES} bytes "
+        "(ABUSE_MAX_REPORT_BYTES); send it in parts or raise the limit."
+    )
+
+
 def _unsaved_report(received_at, *, channel, source, raw, content_type, submitted_by=None, reporter_email=""):
     """Return the report to store, unsaved; raise ReportTooLarge over the storage limit."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    limit = settings.ABUSE_MAX_REPORT_BYTES
-    if len(raw) > limit:
-        raise ReportTooLarge(
-            f"The report is {len(raw)} bytes, over the limit of {limit} bytes "
-            "(ABUSE_MAX_REPORT_BYTES); send it in parts or raise the limit."
-        )
+    if len(raw) > settings.ABUSE_MAX_REPORT_BYTES:
+        raise report_too_large(len(raw))
     # Positional values in field order skip the keyword handling of
     # Model.__init__, which cost more than hashing the report.
     return Report(

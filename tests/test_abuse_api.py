@@ -261,6 +261,17 @@ def test_submit_form_encoded_body_stored_and_explained(db, api_client_for, make_
     assert bytes(Report.objects.get().raw) == b"ip=198.51.100.8&category=spam"
 
 
+def test_oversized_body_rejected_unstored(db, api_client_for, make_user, settings):
+    settings.ABUSE_MAX_REPORT_BYTES = 1_000
+    body = json.dumps({"ip": "198.51.100.8", "time": "2026-03-02T10:00:00Z", "category": "spam",
+                       "description": "x" * 5_000})
+    response = api_client_for(make_user()).post("/api/abuse/reports/", body, content_type="application/json")
+    assert response.status_code == 413
+    assert response.json() == {"detail": f"The report is {len(body)} bytes, over the limit of 1000 bytes "
+                                          "(ABUSE_MAX_REPORT_BYTES); send it in parts or raise the limit."}
+    assert Report.objects.count() == 0
+
+
 def test_submit_list_lists_each_case_once(case, api_client_for, make_user):
     client = api_client_for(make_user())
     events = [{"ip": f"198.51.100.{host}", "time": "2026-03-02T10:00:00Z", "category": "spam"} for host in (8, 9, 10)]

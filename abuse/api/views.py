@@ -6,6 +6,7 @@ gives the parse error. Case endpoints show a user only the cases of its organisa
 """
 
 import django_filters
+from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 from .. import actions, metrics
 from ..access import by_next_deadline, can_answer, case_events, disclosed_event, visible_cases, with_address_summary
 from ..choices import Channel
-from ..intake import ReportTooLarge, receive, reparse
+from ..intake import ReportTooLarge, receive, report_too_large, reparse
 from ..models import Case, Report
 from ..throttling import ReportFormThrottle
 from .severity import SeverityFilter
@@ -35,12 +36,18 @@ from .serializers import (
 
 
 class RawJSONParser(BaseParser):
-    """Leaves the body as bytes, so that it is stored exactly as sent."""
+    """Leaves the body as bytes, so that it is stored exactly as sent.
+
+    It reads one byte past ABUSE_MAX_REPORT_BYTES at most: enough for the
+    intake to reject an oversized body, without holding all of it.
+    """
 
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read()
+        if stream is None:
+            return b""
+        return stream.read(settings.ABUSE_MAX_REPORT_BYTES + 1)
 
 
 class RawBodyParser(RawJSONParser):
@@ -55,6 +62,10 @@ class RawBodyParser(RawJSONParser):
 def _intake_response(request, channel, source, reporter_email="", serializer_class=None):
     # RawJSONParser returns bytes; DRF returns an empty dict for an empty body.
     body = request.data if isinstance(request.data, bytes) else b""
+    if len(body) > settings.ABUSE_MAX_REPORT_BYTES:
+        # The parser stopped reading one byte past the limit.
+        size = request.META.get("CONTENT_LENGTH") or f"more than {settings.ABUSE_MAX_REPORT_BYTES}"
+        return Response({"detail": str(report_too_large(size))}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     try:
         report = receive(
             channel=channel, source=source, raw=body, content_type=request.content_type or "application/json",
