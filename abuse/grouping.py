@@ -10,7 +10,6 @@ made in Python on plain values, and no model object is built per event.
 
 import bisect
 import hashlib
-import json
 import logging
 from collections import Counter
 
