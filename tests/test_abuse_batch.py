@@ -319,3 +319,14 @@ def test_parse_error_with_nul_stored(leased):
     assert report.status == ReportStatus.FAILED
     assert report.parse_error == ("The time 'soon\\x00' is not in a known format; use ISO 8601 with a zone, "
                                   "for example 2026-03-01T12:00:00Z.")
+
+
+def test_batch_shortens_overlong_type_and_reporter(leased):
+    xarf = json.dumps({"xarf_version": "4.0.0", "report_id": "r1", "category": "abuse", "type": "t" * 100,
+                       "source_identifier": "198.51.100.7", "timestamp": "2026-03-01T12:00:00Z",
+                       "reporter": {"org": "o" * 300}}).encode()
+    [report] = receive_many([{"channel": Channel.API, "source": "api", "raw": xarf,
+                              "content_type": "application/json"}])
+    event = Event.objects.get()
+    assert report.status == ReportStatus.PARSED
+    assert (event.type, event.reporter) == ("t" * 64, "o" * 200)

@@ -68,10 +68,19 @@ def parse(raw, content_type, *, as_json=False):
 
 
 def _clean(result):
-    """Make the text of every event and note storable (see core.text.storable_text), whatever parser wrote it."""
+    """Make the text of every event and note storable, whatever parser wrote it.
+
+    That is text PostgreSQL can store (see core.text.storable_text), and
+    type and reporter no longer than their columns: one value too long
+    would fail the write of the whole batch.
+    """
+    from ..models import Event
+
+    type_length = Event._meta.get_field("type").max_length
+    reporter_length = Event._meta.get_field("reporter").max_length
     for event in result.events:
-        event.type = storable_text(event.type)
-        event.reporter = storable_text(event.reporter)
+        event.type = storable_text(event.type)[:type_length]
+        event.reporter = storable_text(event.reporter)[:reporter_length]
         event.description = storable_text(event.description)
         if event.evidence:
             event.evidence = _clean_value(event.evidence)
