@@ -63,8 +63,8 @@ def acknowledge(case, *, user, by_staff=False):
     """Record the acknowledgement, which meets the response deadline.
 
     With `by_staff`, the abuse team records an acknowledgement that reached
-    it some other way, and the timeline says so instead of naming the user
-    as the lessee.
+    it some other way. The timeline entry then names the abuse team, not
+    the user as the lessee.
     """
     with transaction.atomic():
         case = _locked(case)

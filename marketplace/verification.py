@@ -297,7 +297,7 @@ def ensure_block_verified(block):
     """Raise ValidationError unless `block` is verified, naming its prefix and how to verify it.
 
     While a ROA proof is pending, the message names its ROA and deadline.
-    Otherwise it tells the holder to request a proof, which draws the ASN.
+    Otherwise it directs the holder to request a proof, which draws the ASN.
     """
     if block.verification_status == VerificationStatus.VERIFIED:
         return

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.text import storable_text
 
+from ..models import Event
 from .base import NotJsonError, ParsedEvent, ParseError, ParseResult
 
 __all__ = ["ParseError", "ParseResult", "ParsedEvent", "parse"]
@@ -74,17 +75,17 @@ def _clean(result):
     type and reporter no longer than their columns: one value too long
     would fail the write of the whole batch.
     """
-    from ..models import Event
-
-    type_length = Event._meta.get_field("type").max_length
-    reporter_length = Event._meta.get_field("reporter").max_length
     for event in result.events:
-        event.type = storable_text(event.type)[:type_length]
-        event.reporter = storable_text(event.reporter)[:reporter_length]
+        event.type = storable_text(event.type)[:_TYPE_LENGTH]
+        event.reporter = storable_text(event.reporter)[:_REPORTER_LENGTH]
         event.description = storable_text(event.description)
         if event.evidence:
             event.evidence = _clean_value(event.evidence)
     result.notes = [storable_text(note) for note in result.notes]
+
+
+_TYPE_LENGTH = Event._meta.get_field("type").max_length
+_REPORTER_LENGTH = Event._meta.get_field("reporter").max_length
 
 
 def _clean_value(value):

@@ -292,7 +292,7 @@ def main():
 
     # The parse peer, the abuse parsers and the pipeline run in turn, once
     # per repetition, so that a busy moment of the machine touches all
-    # three; the medians are reported beside each repetition's figures.
+    # three. The medians are reported beside each repetition's figures.
     stdlib_runs, parser_runs, pipeline_runs = [], [], []
     for _ in range(options.repeat):
         stdlib_runs.append(timed(collector_paused(parse_with_stdlib), batch)[0])

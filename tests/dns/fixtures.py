@@ -10,11 +10,11 @@ from .zones import BLOCKLIST_DATA, BLOCKLIST_ZONE, REVERSE_ZONES
 
 
 def patient_resolver(server, **options):
-    """Return a resolver for lookups the server answers.
+    """Return a resolver for lookups the server responds to.
 
-    A busy test machine may delay an answer or drop a query from a full socket
-    buffer; a resolver that waits two seconds and asks again absorbs both, so
-    only a wrong answer fails a test.
+    A busy test machine may delay a response or drop a query from a full
+    socket buffer. A resolver that waits two seconds and sends the query
+    again absorbs both, so only a wrong response fails a test.
     """
     options.setdefault("timeout", 2.0)
     options.setdefault("retries", 2)
