@@ -133,16 +133,37 @@ class Family(models.Transform):
     output_field = models.IntegerField()
 
 
-# The addresses of a prefix as a range of integers, [first, last]. A GiST
-# index on this range finds the prefix that contains an address with about
-# a fifth of the page visits of the inet_ops operator class, whose keys
-# overlap more (intake benchmark, docs/benchmarks.md). A query uses the
-# index only when it spells the same expression.
+class MaskLength(models.Func):
+    """The prefix length of an inet or cidr expression."""
+
+    function = "masklen"
+    arity = 1
+    output_field = models.IntegerField()
+
+
+class FirstAddress(models.Func):
+    """The first address of an inet or cidr expression as a number (IPv4: 0 to 2**32 - 1)."""
+
+    template = "((%(expressions)s)::inet - '0.0.0.0'::inet)"
+    arity = 1
+    output_field = models.BigIntegerField()
+
+
+class RangeStart(models.Func):
+    """The lower bound of a range expression."""
+
+    function = "lower"
+    arity = 1
+
+
+# The addresses of a prefix as a range of integers, [first, last]. Only
+# migration leases.0002 uses it now, for the GiST index that a later
+# migration replaced with a B-tree (see leases.selectors.holdings_at).
 ADDRESS_SPAN_SQL = "int8range(({0})::inet - '0.0.0.0'::inet, broadcast({0}) - '0.0.0.0'::inet, '[]')"
 
 
 class AddressSpan(models.Func):
-    """The integer range of the addresses of a cidr column, for an index on ADDRESS_SPAN_SQL."""
+    """The integer range of the addresses of a cidr column, as ADDRESS_SPAN_SQL spells it."""
 
     arity = 1
     output_field = models.Field()
@@ -150,8 +171,3 @@ class AddressSpan(models.Func):
     def as_sql(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.source_expressions[0])
         return ADDRESS_SPAN_SQL.format(column), params * 2
-
-
-def address_number_sql(placeholder):
-    """Return SQL for an IPv4 address as the integer ADDRESS_SPAN_SQL ranges contain."""
-    return f"(({placeholder})::inet - '0.0.0.0'::inet)"

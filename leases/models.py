@@ -3,10 +3,9 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import DateTimeRangeField, RangeOperators
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F
-from django.contrib.postgres.indexes import GistIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 
-from core.fields import AddressSpan, CidrField
+from core.fields import CidrField, FirstAddress, MaskLength, RangeStart
 
 from .choices import OCCUPYING_STATES, LeaseState, Term
 
@@ -63,14 +62,14 @@ class Lease(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        # lease_held_span_idx serves "who held this address then" (see
+        # lease_held_probe_idx serves "who held this address then" (see
         # leases.selectors.holdings_at); its WHERE clause matches
         # OCCUPYING_STATES, so queries must filter on those states to use it.
         indexes = [
             models.Index(fields=["state", "reserved_until"], name="lease_state_reserved_idx"),
             models.Index(fields=["lessee", "state"], name="lease_lessee_state_idx"),
-            GistIndex(
-                AddressSpan("prefix"), F("period"), name="lease_held_span_idx",
+            models.Index(
+                MaskLength("prefix"), FirstAddress("prefix"), RangeStart("period"), name="lease_held_probe_idx",
                 condition=models.Q(state__in=OCCUPYING_STATES),
             ),
         ]

@@ -6,9 +6,10 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Func, Sum, Value
 
+from core.fields import MaskLength
+
 from .choices import LeaseState
 from .models import Lease
-from .selectors import MaskLength
 
 CENT = Decimal("0.01")
 

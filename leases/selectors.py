@@ -3,20 +3,13 @@
 import ipaddress
 from typing import NamedTuple
 
-from django.db.models import Func, IntegerField
 from django.utils import timezone
 
-from core.fields import ADDRESS_SPAN_SQL, address_number_sql
 from core.sql import array_literal, server_cursor
 from marketplace.models import IPBlock
 
 from .choices import LIVE_STATES, OCCUPYING_STATES
 from .models import Lease
-
-
-class MaskLength(Func):
-    function = "masklen"
-    output_field = IntegerField()
 
 
 class Holding(NamedTuple):
@@ -28,26 +21,54 @@ class Holding(NamedTuple):
     holder_id: int | None
 
 
-# One row per (address, time) pair, in the order given: the most specific
-# lease that held the address then, and the holder of its block, or for an
-# address no lease held, of the most specific block around it. The address
-# test and the state list match lease_held_span_idx, so each pair is one
-# probe of that GiST index. The holder of a lease's block is a subquery on
-# the block's key: as a join, the planner hashed the whole block table once
-# per pair. The block lookup by address runs only for addresses no lease
-# held.
+# One row per (address, time) pair, in the order given: the lease that held
+# the address then, and the holder of its block, or for an address no lease
+# held, of the most specific block around it.
+#
+# Occupying leases never overlap in both prefix and period (constraint
+# lease_no_overlap), so at most one lease contains a pair. The query tries
+# each prefix length in use, longest first, as one probe of the B-tree
+# lease_held_probe_idx, and stops at the first lease found.
+#
+# A probe finds the lease of that prefix that started last before the
+# time, which contains the pair unless its period ended before the time.
+# The index key is the first address as a number, not the prefix, because
+# the exclusion constraint's GiST index also matches prefix equality and
+# is slower. The `length` CTE is read only as far as the probes go.
+#
+# The holder of a lease's block is a subquery on the block's key, because
+# as a join the planner hashed the whole block table once per pair. The
+# block lookup by address runs only for addresses that no lease contained.
+_STATES = ", ".join(["%s"] * len(OCCUPYING_STATES))
 _HOLDINGS_AT_SQL = f"""
+    WITH RECURSIVE length(value) AS (
+        SELECT max(masklen(prefix)) FROM {Lease._meta.db_table} WHERE state IN ({_STATES})
+      UNION ALL
+        SELECT (
+            SELECT max(masklen(lease.prefix)) FROM {Lease._meta.db_table} AS lease
+            WHERE masklen(lease.prefix) < length.value AND lease.state IN ({_STATES})
+        )
+        FROM length WHERE length.value IS NOT NULL
+    )
     SELECT held.id, held.lessee_id, held.prefix, coalesce(held.holder_id, around.holder_id)
     FROM unnest(%s::inet[], %b::timestamptz[]) WITH ORDINALITY AS pair(address, at, position)
     LEFT JOIN LATERAL (
         SELECT lease.id, lease.lessee_id, lease.prefix,
                (SELECT block.holder_id FROM {IPBlock._meta.db_table} AS block WHERE block.id = lease.block_id)
                AS holder_id
-        FROM {Lease._meta.db_table} AS lease
-        WHERE {ADDRESS_SPAN_SQL.format("lease.prefix")} @> {address_number_sql("pair.address")}
-          AND lease.period @> pair.at
-          AND lease.state IN ({", ".join(["%s"] * len(OCCUPYING_STATES))})
-        ORDER BY masklen(lease.prefix) DESC, lease.id
+        FROM length
+        CROSS JOIN LATERAL (
+            SELECT lease.id, lease.lessee_id, lease.prefix, lease.block_id, lease.period
+            FROM {Lease._meta.db_table} AS lease
+            WHERE masklen(lease.prefix) = length.value
+              AND (lease.prefix::inet - '0.0.0.0'::inet)
+                  = (network(set_masklen(pair.address, length.value))::inet - '0.0.0.0'::inet)
+              AND lower(lease.period) <= pair.at
+              AND lease.state IN ({_STATES})
+            ORDER BY lower(lease.period) DESC
+            LIMIT 1
+        ) AS lease
+        WHERE length.value IS NOT NULL AND lease.period @> pair.at
         LIMIT 1
     ) AS held ON true
     LEFT JOIN LATERAL (
@@ -86,7 +107,8 @@ def holdings_statement(addresses, times):
     """
     if not addresses:
         return None
-    return _HOLDINGS_AT_SQL, [array_literal(addresses), list(times), *OCCUPYING_STATES]
+    return _HOLDINGS_AT_SQL, [*OCCUPYING_STATES, *OCCUPYING_STATES, array_literal(addresses), list(times),
+                              *OCCUPYING_STATES]
 
 
 def holdings_from_rows(rows):

@@ -6,9 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from core.fields import MaskLength
 from leases.choices import LIVE_STATES, LeaseState, Term
 from leases.models import Lease
-from leases.selectors import MaskLength
 
 from .choices import RIR, Terms
 from .models import Listing
