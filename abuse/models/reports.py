@@ -43,8 +43,6 @@ class Report(models.Model):
     class Meta:
         ordering = ["-received_at", "-pk"]
         indexes = [
-            # Exact lookups by digest only, so without Django's LIKE index.
-            models.Index(fields=["sha256"], name="report_sha256_idx"),
             # Reports waiting to be filed, or that failed: the stalled
             # report sweep and the admin's status filter. Filed reports,
             # nearly all of them, stay out of it.

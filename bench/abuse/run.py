@@ -318,6 +318,9 @@ def main():
     cpu_ratios = [
         round((cpu - parsed) / peer, 2) for (_, cpu, _), parsed, peer in zip(pipeline_runs, parser_runs, stdlib_runs)
     ]
+    database_ratios = None if pipeline_database_cpu is None else [
+        round(database / peer, 2) for database, peer in zip(database_runs, stdlib_runs)
+    ]
 
     single = samples.generate(options.single_reports, address_picker(prefixes), seed=8)
     single_events = sum(len(parse(raw, kind).events) for _, kind, raw in single)
@@ -369,6 +372,7 @@ def main():
         "pipeline_database_cpu_ratio_to_stdlib_parse": (
             None if pipeline_database_cpu is None else round(pipeline_database_cpu / stdlib_seconds, 2)
         ),
+        "pipeline_database_cpu_ratio_per_repetition": database_ratios,
         "single_reports": len(single),
         "single_intake_seconds": round(single_seconds, 2),
         "single_intake_events_per_second_per_worker": round(single_events / single_seconds, 1),
