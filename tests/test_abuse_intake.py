@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.db import connection
+from django.db.models import ProtectedError
 
 from abuse.choices import Category, Channel, Queue, ReportStatus, Severity
 from abuse.intake import ReportTooLarge, receive, record_monitor_event, reparse, store_report
@@ -243,3 +244,41 @@ def test_batch_leaves_garbage_collector_as_found(listing, lessee, enabled):
         assert gc.isenabled() is enabled
     finally:
         (gc.enable if was else gc.disable)()
+
+
+def _spam_case(listing, lessee):
+    lease = place_lease(listing, lessee, "198.51.100.0/25", utc(2026, 1, 1))
+    record_monitor_event(source="dnsbl", category=Category.SPAM, ip="198.51.100.7", occurred_at=utc(2026, 3, 1),
+                         description="Listed on zen")
+    return lease, Case.objects.get()
+
+
+def test_lease_named_by_case_cannot_be_deleted(listing, lessee):
+    lease, case = _spam_case(listing, lessee)
+    with pytest.raises(ProtectedError) as refused:
+        lease.delete()
+    assert case in refused.value.protected_objects
+    assert Case.objects.get().lease_id == lease.pk
+
+
+def test_lessee_named_by_case_cannot_be_deleted(listing, lessee):
+    _, case = _spam_case(listing, lessee)
+    with pytest.raises(ProtectedError) as refused:
+        lessee.delete()
+    assert case in refused.value.protected_objects
+    assert Case.objects.get().lessee_id == lessee.pk
+
+
+def test_holder_named_by_case_cannot_be_deleted(listing, lessee):
+    _, case = _spam_case(listing, lessee)
+    with pytest.raises(ProtectedError) as refused:
+        listing.block.holder.delete()
+    assert case in refused.value.protected_objects
+    assert Case.objects.get().holder_id == listing.block.holder_id
+
+
+def test_deleting_policy_clears_it_from_cases(listing, lessee):
+    _, case = _spam_case(listing, lessee)
+    policy = case.policy
+    policy.delete()
+    assert Case.objects.get().policy_id is None

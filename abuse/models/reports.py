@@ -100,11 +100,10 @@ class Event(models.Model):
     evidence = models.JSONField(default=dict, blank=True)
     # The lease, lessee and holder that held the address then: the same
     # values as the event's case, written by the same filing, and kept
-    # when a case is deleted. The case's columns carry the database's
-    # foreign key checks. Here they would add three trigger runs per
-    # event at every intake commit, a tenth of the intake's database time,
-    # to check values just read from the referenced rows. Django still
-    # applies on_delete to them.
+    # when a case is deleted. Like the case's columns, they carry no
+    # database foreign key check, which would run three triggers per event
+    # at every intake commit for values just read from the referenced rows.
+    # Django still applies on_delete to them.
     lease = models.ForeignKey(
         "leases.Lease", null=True, blank=True, on_delete=models.SET_NULL, related_name="abuse_events",
         db_index=False, db_constraint=False,
