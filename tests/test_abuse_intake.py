@@ -261,20 +261,14 @@ def test_lease_named_by_case_cannot_be_deleted(listing, lessee):
     assert Case.objects.get().lease_id == lease.pk
 
 
-def test_lessee_named_by_case_cannot_be_deleted(listing, lessee):
+@pytest.mark.parametrize("role", ["lessee", "holder"])
+def test_organization_named_by_case_cannot_be_deleted(listing, lessee, role):
     _, case = _spam_case(listing, lessee)
+    organization = getattr(case, role)
     with pytest.raises(ProtectedError) as refused:
-        lessee.delete()
+        organization.delete()
     assert case in refused.value.protected_objects
-    assert Case.objects.get().lessee_id == lessee.pk
-
-
-def test_holder_named_by_case_cannot_be_deleted(listing, lessee):
-    _, case = _spam_case(listing, lessee)
-    with pytest.raises(ProtectedError) as refused:
-        listing.block.holder.delete()
-    assert case in refused.value.protected_objects
-    assert Case.objects.get().holder_id == listing.block.holder_id
+    assert getattr(Case.objects.get(), f"{role}_id") == organization.pk
 
 
 def test_deleting_policy_clears_it_from_cases(listing, lessee):
