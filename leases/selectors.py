@@ -30,8 +30,13 @@ class Holding(NamedTuple):
 # each prefix length in use, longest first, as one probe of the B-tree
 # lease_held_probe_idx, and stops at the first lease found.
 #
-# A probe finds the lease of that prefix that started last before the
-# time, which contains the pair unless its period ended before the time.
+# A probe reads the two leases of that prefix that started last at or
+# before the time. The later one contains the pair unless its period ended
+# before the time. The earlier one can contain it only when the later one
+# starts exactly then with an exclusive lower bound, after an inclusive
+# upper bound. The services write only [start, end) periods, but the
+# query does not rely on that.
+#
 # The index key is the first address as a number, not the prefix, because
 # the exclusion constraint's GiST index also matches prefix equality and
 # is slower. The `length` CTE is read only as far as the probes go.
@@ -66,7 +71,7 @@ _HOLDINGS_AT_SQL = f"""
               AND lower(lease.period) <= pair.at
               AND lease.state IN ({_STATES})
             ORDER BY lower(lease.period) DESC
-            LIMIT 1
+            LIMIT 2
         ) AS lease
         WHERE length.value IS NOT NULL AND lease.period @> pair.at
         LIMIT 1

@@ -1,8 +1,10 @@
 
 import pytest
 from django.db import connection
+from django.db.backends.postgresql.psycopg_any import DateTimeTZRange
 
 from leases.choices import OCCUPYING_STATES, LeaseState
+from leases.models import Lease
 from leases.selectors import _HOLDINGS_AT_SQL, holdings_at, lease_at, leases_at
 from tests.abuse_helpers import place_lease, utc
 
@@ -50,6 +52,18 @@ def test_leases_at_follows_nested_prefixes(listing, lessee, make_organization):
     moments = [utc(2025, 1, 15), utc(2025, 2, 15), utc(2025, 3, 15)]
     assert leases_at([("198.51.100.5", moment) for moment in moments]) == [wide, middle, narrow]
     assert leases_at([("198.51.100.100", moment) for moment in moments]) == [wide, middle, None]
+
+
+def test_leases_at_reads_period_bounds_as_written(listing, lessee, make_organization):
+    # The services write [start, end) periods. Periods written otherwise
+    # still meet without overlap: [January, March] then (March, May).
+    earlier = place_lease(listing, make_organization(), "198.51.100.0/25", utc(2025, 1, 1), utc(2025, 3, 1),
+                          LeaseState.ENDED)
+    later = place_lease(listing, lessee, "198.51.100.0/25", utc(2025, 3, 1), utc(2025, 5, 1))
+    Lease.objects.filter(pk=later.pk).update(period=DateTimeTZRange(utc(2025, 3, 1), utc(2025, 5, 1), "()"))
+    Lease.objects.filter(pk=earlier.pk).update(period=DateTimeTZRange(utc(2025, 1, 1), utc(2025, 3, 1), "[]"))
+    moments = [utc(2025, 2, 1), utc(2025, 3, 1), utc(2025, 3, 1, 0, 0, 1), utc(2025, 5, 1)]
+    assert leases_at([("198.51.100.5", moment) for moment in moments]) == [earlier, earlier, later, None]
 
 
 def test_leases_at_ignores_cancelled_reservation(listing, lessee):
