@@ -127,17 +127,11 @@ class NetOverlaps(NetworkLookup):
 
 
 @CidrField.register_lookup
-class Family(models.Transform):
+class MaskLength(models.Transform):
+    """The prefix length of an inet or cidr expression, also as the `__masklen` lookup."""
+
     lookup_name = "masklen"
     function = "masklen"
-    output_field = models.IntegerField()
-
-
-class MaskLength(models.Func):
-    """The prefix length of an inet or cidr expression."""
-
-    function = "masklen"
-    arity = 1
     output_field = models.IntegerField()
 
 

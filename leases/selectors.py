@@ -112,8 +112,9 @@ def holdings_statement(addresses, times):
     """
     if not addresses:
         return None
-    return _HOLDINGS_AT_SQL, [*OCCUPYING_STATES, *OCCUPYING_STATES, array_literal(addresses), list(times),
-                              *OCCUPYING_STATES]
+    states = list(OCCUPYING_STATES)
+    # The states fill the two lookups of the `length` CTE, then the probe.
+    return _HOLDINGS_AT_SQL, [*states, *states, array_literal(addresses), list(times), *states]
 
 
 def holdings_from_rows(rows):

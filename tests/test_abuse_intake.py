@@ -253,7 +253,7 @@ def _spam_case(listing, lessee):
     return lease, Case.objects.get()
 
 
-def test_lease_named_by_case_cannot_be_deleted(listing, lessee):
+def test_case_lease_delete_rejected(listing, lessee):
     lease, case = _spam_case(listing, lessee)
     with pytest.raises(ProtectedError) as refused:
         lease.delete()
@@ -262,7 +262,7 @@ def test_lease_named_by_case_cannot_be_deleted(listing, lessee):
 
 
 @pytest.mark.parametrize("role", ["lessee", "holder"])
-def test_organization_named_by_case_cannot_be_deleted(listing, lessee, role):
+def test_case_organization_delete_rejected(listing, lessee, role):
     _, case = _spam_case(listing, lessee)
     organization = getattr(case, role)
     with pytest.raises(ProtectedError) as refused:
@@ -271,7 +271,7 @@ def test_organization_named_by_case_cannot_be_deleted(listing, lessee, role):
     assert getattr(Case.objects.get(), f"{role}_id") == organization.pk
 
 
-def test_deleting_policy_clears_it_from_cases(listing, lessee):
+def test_policy_delete_clears_cases(listing, lessee):
     _, case = _spam_case(listing, lessee)
     policy = case.policy
     policy.delete()

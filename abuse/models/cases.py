@@ -68,8 +68,7 @@ class Case(models.Model):
     last_event_at = models.DateTimeField()
 
     # Not indexed: nothing lists cases by policy, and the few policies are
-    # seldom deleted, which is when Django follows the key back to set it
-    # to null.
+    # seldom deleted, which is when Django sets the key to null.
     policy = models.ForeignKey(
         "abuse.SlaPolicy", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False,
         db_constraint=False,
